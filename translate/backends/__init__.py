@@ -1,0 +1,74 @@
+"""Translation backends behind one small interface, imported lazily by name.
+
+A backend is anything with ``translate_batch(list[str]) -> list[Translation]``
+and a ``signature``.  Backends are looked up in :data:`BACKENDS` and imported
+only when chosen, so that choosing CTranslate2 never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from translate.errors import BackendError
+
+if TYPE_CHECKING:
+    from translate.hub import ResolvedModel
+    from translate.types import Translation
+
+#: Backend name -> "module:factory".  The factory takes (ResolvedModel, DecodeOptions).
+BACKENDS: dict[str, str] = {
+    "transformers": "translate.backends.hf:TransformersBackend",
+    "ctranslate2": "translate.backends.ct2:CTranslate2Backend",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeOptions:
+    """Decoding settings shared by every backend, so that they agree."""
+
+    beam_size: int = 4
+    #: Hard limit on generated target tokens (end token not counted).
+    max_output_tokens: int = 256
+    length_penalty: float = 1.0
+    device: str = "cpu"  # "cpu" or "cuda" (already resolved from "auto")
+    #: Backend-specific numeric type; "default" lets the backend choose.
+    compute_type: str = "default"
+    #: CPU threads; 0 means one per core.
+    threads: int = 0
+
+
+class Backend(Protocol):
+    """What the pipeline needs from a translation backend."""
+
+    name: str
+
+    @property
+    def signature(self) -> dict[str, str]:
+        """Return key/value pairs that say how this backend translates."""
+        ...
+
+    def translate_batch(self, sources: list[str]) -> list[Translation]:
+        """Return one translation per normalised source string, in order."""
+        ...
+
+
+def load_backend(name: str, model: ResolvedModel, options: DecodeOptions) -> Backend:
+    """Return the backend called ``name`` loaded with ``model``."""
+    try:
+        target = BACKENDS[name]
+    except KeyError:
+        choices = ", ".join(sorted(BACKENDS))
+        raise BackendError(f"unknown backend {name!r}; choose one of: {choices}") from None
+    module_name, _, factory_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise BackendError(
+            f"backend {name!r} is not installed ({exc.name} is missing); "
+            f"install el2en with its dependencies"
+        ) from exc
+    factory = getattr(module, factory_name)
+    backend: Backend = factory(model, options)
+    return backend

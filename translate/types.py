@@ -1,0 +1,50 @@
+"""Small typed values that flow between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One sentence (or headline) found by the segmenter in a document's text.
+
+    ``start``/``end`` are offsets into the text given to the segmenter, so
+    ``text == source[start:end]``; everything between two segments is whitespace.
+    """
+
+    paragraph: int
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A source sentence and, once translated, its translation and flags."""
+
+    doc_id: str
+    paragraph: int
+    index: int
+    start: int
+    end: int
+    source: str
+    normalised: str = ""
+    translation: str | None = None
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Return the character span of the sentence in its document."""
+        return (self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """What a backend returns for one source string."""
+
+    text: str
+    # True when decoding stopped at the length limit without an end token.
+    hit_max_length: bool = False
+    target_tokens: int = 0
