@@ -33,6 +33,9 @@ class Sentence:
     normalised: str = ""
     translation: str | None = None
     flags: tuple[str, ...] = field(default=())
+    #: The sentence begins a line of the source (a headline or dateline came
+    #: before it, or it opens its paragraph), so text output starts a line too.
+    starts_line: bool = False
 
     @property
     def span(self) -> tuple[int, int]:

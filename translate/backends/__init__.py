@@ -8,6 +8,7 @@ only when chosen, so that choosing CTranslate2 never imports torch.
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -16,6 +17,8 @@ from translate.errors import BackendError
 if TYPE_CHECKING:
     from translate.hub import ResolvedModel
     from translate.types import Translation
+
+log = logging.getLogger("translate")
 
 #: Backend name -> "module:factory".  The factory takes (ResolvedModel, DecodeOptions).
 BACKENDS: dict[str, str] = {
@@ -32,7 +35,8 @@ class DecodeOptions:
     #: Hard limit on generated target tokens (end token not counted).
     max_output_tokens: int = 256
     length_penalty: float = 1.0
-    device: str = "cpu"  # "cpu" or "cuda" (already resolved from "auto")
+    #: "cpu" or "cuda"; :func:`open_backend` resolves "auto" before a backend sees it.
+    device: str = "cpu"
     #: Backend-specific numeric type; "default" lets the backend choose.
     compute_type: str = "default"
     #: CPU threads; 0 means one per core.
@@ -72,3 +76,35 @@ def load_backend(name: str, model: ResolvedModel, options: DecodeOptions) -> Bac
     factory = getattr(module, factory_name)
     backend: Backend = factory(model, options)
     return backend
+
+
+def resolve_device(backend: str, device: str) -> str:
+    """Return "cpu" or "cuda" for ``device`` ("auto", "cpu" or "cuda") on ``backend``."""
+    if device != "auto":
+        return device
+    if backend == "ctranslate2":
+        import ctranslate2
+
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def open_backend(name: str, model: ResolvedModel, options: DecodeOptions) -> Backend:
+    """Return a loaded backend; ``auto`` prefers CTranslate2 and falls back to transformers."""
+    from dataclasses import replace
+    from importlib.util import find_spec
+
+    from translate.errors import ModelError
+
+    if name != "auto":
+        return load_backend(name, model, replace(options, device=resolve_device(name, options.device)))
+    if find_spec("ctranslate2") is not None:
+        try:
+            device = resolve_device("ctranslate2", options.device)
+            return load_backend("ctranslate2", model, replace(options, device=device))
+        except ModelError as exc:
+            log.warning("CTranslate2 cannot run this model (%s); using transformers", exc)
+    device = resolve_device("transformers", options.device)
+    return load_backend("transformers", model, replace(options, device=device))

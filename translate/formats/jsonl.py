@@ -1,0 +1,37 @@
+"""JSON Lines: a signature record, then one record per sentence.
+
+``{"type": "signature", "signature": "model:...|...", "fields": {...}}`` comes
+first; each sentence is ``{"type": "sentence", "doc", "paragraph", "sentence",
+"span": [start, end], "el", "en", "flags"}``, the span counting characters of
+the decoded source document (byte order mark excluded).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+from translate.signature import Signature
+from translate.types import Sentence
+
+
+def write(sentences: Iterable[Sentence], stream: TextIO, signature: Signature) -> int:
+    """Write the signature record and one record per sentence."""
+    header = {"type": "signature", "signature": str(signature), "fields": signature.as_dict()}
+    stream.write(json.dumps(header, ensure_ascii=False) + "\n")
+    count = 0
+    for s in sentences:
+        record = {
+            "type": "sentence",
+            "doc": s.doc_id,
+            "paragraph": s.paragraph,
+            "sentence": s.index,
+            "span": [s.start, s.end],
+            "el": s.source,
+            "en": s.translation,
+            "flags": list(s.flags),
+        }
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count

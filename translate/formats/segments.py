@@ -1,0 +1,38 @@
+"""Segmentation output for reviewers: one sentence per line, or JSONL with spans."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+from translate.types import Sentence
+
+
+def one_line(text: str) -> str:
+    """Return ``text`` with its line breaks and runs of whitespace turned to single spaces."""
+    return " ".join(text.split())
+
+
+def write_text(sentences: Iterable[Sentence], stream: TextIO) -> int:
+    """Write one sentence per line, a blank line between paragraphs and documents."""
+    count = 0
+    previous: tuple[str, int] | None = None
+    for s in sentences:
+        if previous is not None and previous != (s.doc_id, s.paragraph):
+            stream.write("\n")
+        stream.write(one_line(s.source) + "\n")
+        previous = (s.doc_id, s.paragraph)
+        count += 1
+    return count
+
+
+def write_jsonl(sentences: Iterable[Sentence], stream: TextIO) -> int:
+    """Write one JSON record per sentence with its span in the source."""
+    count = 0
+    for s in sentences:
+        record = {"doc": s.doc_id, "paragraph": s.paragraph, "sentence": s.index,
+                  "span": [s.start, s.end], "el": s.source}
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
