@@ -59,3 +59,25 @@ def echo_backend(monkeypatch: pytest.MonkeyPatch) -> EchoBackend:
     backend = EchoBackend()
     monkeypatch.setattr("translate.pipeline.open_backend", lambda *args: backend)
     return backend
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep tests off the network and out of the user's model store."""
+    import os
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["EL2EN_MODELS_DIR"] = str(tmp_path_factory.mktemp("models"))
+    for name in ("EL2EN_MODEL", "EL2EN_BACKEND", "EL2EN_FORMAT", "EL2EN_DEVICE", "EL2EN_BEAM"):
+        os.environ.pop(name, None)
+
+
+def seed_sentences() -> list[list[str]]:
+    """Return the seed article's sentences, paragraph by paragraph, as the segmenter gives them."""
+    from translate.read import open_document
+    from translate.pipeline import document_sentences
+
+    paragraphs: dict[int, list[str]] = {}
+    for s in document_sentences(open_document(str(SEED))):
+        paragraphs.setdefault(s.paragraph, []).append(s.source)
+    return [paragraphs[i] for i in sorted(paragraphs)]
