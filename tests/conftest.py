@@ -74,8 +74,8 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 def seed_sentences() -> list[list[str]]:
     """Return the seed article's sentences, paragraph by paragraph, as the segmenter gives them."""
-    from translate.read import open_document
     from translate.pipeline import document_sentences
+    from translate.read import open_document
 
     paragraphs: dict[int, list[str]] = {}
     for s in document_sentences(open_document(str(SEED))):

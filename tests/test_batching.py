@@ -8,10 +8,14 @@ from hypothesis import strategies as st
 from translate.batching import plan_batches, run_in_batches, windows
 
 
-@given(st.lists(st.integers(min_value=1, max_value=300), max_size=200),
-       st.integers(min_value=1, max_value=2000), st.integers(min_value=0, max_value=40))
-def test_every_index_in_exactly_one_batch_within_budget(costs: list[int], budget: int,
-                                                        max_size: int) -> None:
+@given(
+    st.lists(st.integers(min_value=1, max_value=300), max_size=200),
+    st.integers(min_value=1, max_value=2000),
+    st.integers(min_value=0, max_value=40),
+)
+def test_every_index_in_exactly_one_batch_within_budget(
+    costs: list[int], budget: int, max_size: int
+) -> None:
     batches = plan_batches(costs, budget, max_size)
     flat = [i for b in batches for i in b]
     assert sorted(flat) == list(range(len(costs)))

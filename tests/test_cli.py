@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT, SEED, seed_sentences
+
 from translate.cli import cli
 
 BACKENDS = ["transformers", "ctranslate2"]
@@ -32,19 +32,31 @@ def test_seed_sentences_are_the_fixture_rows(references: dict[str, str]) -> None
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_seed_article_translates_exactly(fixture_model: Path, references: dict[str, str],
-                                         backend: str) -> None:
-    code, out, err = run("translate", str(SEED), "--model", str(fixture_model),
-                         "--backend", backend, "-q")
+def test_seed_article_translates_exactly(
+    fixture_model: Path, references: dict[str, str], backend: str
+) -> None:
+    code, out, err = run(
+        "translate", str(SEED), "--model", str(fixture_model), "--backend", backend, "-q"
+    )
     assert (code, err) == (0, "")
     assert out == expected_article(references)
 
 
 @pytest.mark.parametrize("beam", ["1", "4"])
-def test_jsonl_rows_line_up_with_the_greek(fixture_model: Path, references: dict[str, str],
-                                           beam: str) -> None:
-    code, out, _ = run("translate", str(SEED), "--model", str(fixture_model), "--format",
-                       "jsonl", "--beam", beam, "-q")
+def test_jsonl_rows_line_up_with_the_greek(
+    fixture_model: Path, references: dict[str, str], beam: str
+) -> None:
+    code, out, _ = run(
+        "translate",
+        str(SEED),
+        "--model",
+        str(fixture_model),
+        "--format",
+        "jsonl",
+        "--beam",
+        beam,
+        "-q",
+    )
     assert code == 0
     header, *rows = [json.loads(line) for line in out.splitlines()]
     assert header["type"] == "signature"
@@ -59,11 +71,21 @@ def test_jsonl_rows_line_up_with_the_greek(fixture_model: Path, references: dict
     assert all(r["flags"] == [] for r in rows)
 
 
-def test_tsv_rows_line_up_with_the_greek(fixture_model: Path, references: dict[str, str],
-                                         tmp_path: Path) -> None:
+def test_tsv_rows_line_up_with_the_greek(
+    fixture_model: Path, references: dict[str, str], tmp_path: Path
+) -> None:
     out = tmp_path / "seed.tsv"
-    code, stdout, _ = run("translate", str(SEED), "--model", str(fixture_model), "--format",
-                          "tsv", "-o", str(out), "-q")
+    code, stdout, _ = run(
+        "translate",
+        str(SEED),
+        "--model",
+        str(fixture_model),
+        "--format",
+        "tsv",
+        "-o",
+        str(out),
+        "-q",
+    )
     assert (code, stdout) == (0, "")
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("# el2en model:")
@@ -74,8 +96,9 @@ def test_tsv_rows_line_up_with_the_greek(fixture_model: Path, references: dict[s
 
 
 @pytest.mark.parametrize("layout", ["reordered", "crlf", "bom", "all"])
-def test_other_layouts_of_the_same_sentences(fixture_model: Path, references: dict[str, str],
-                                             tmp_path: Path, layout: str) -> None:
+def test_other_layouts_of_the_same_sentences(
+    fixture_model: Path, references: dict[str, str], tmp_path: Path, layout: str
+) -> None:
     paragraphs = seed_sentences()
     if layout in ("reordered", "all"):
         paragraphs = paragraphs[::-1]
@@ -91,26 +114,40 @@ def test_other_layouts_of_the_same_sentences(fixture_model: Path, references: di
     assert out == "\n\n".join(" ".join(references[s] for s in p) for p in paragraphs) + "\n"
 
 
-def test_stdin_to_stdout_and_python_dash_m(fixture_model: Path, references: dict[str, str]
-                                          ) -> None:
+def test_stdin_to_stdout_and_python_dash_m(fixture_model: Path, references: dict[str, str]) -> None:
     first = seed_sentences()[0][0]
     result = subprocess.run(
         [sys.executable, "-m", "translate", "translate", "-", "--model", str(fixture_model), "-q"],
-        input=first.encode(), capture_output=True, check=False, cwd=ROOT,
+        input=first.encode(),
+        capture_output=True,
+        check=False,
+        cwd=ROOT,
     )
     assert (result.returncode, result.stderr) == (0, b"")
     assert result.stdout.decode() == references[first] + "\n"
 
 
-def test_installed_console_script(fixture_model: Path, references: dict[str, str],
-                                  tmp_path: Path) -> None:
+def test_installed_console_script(
+    fixture_model: Path, references: dict[str, str], tmp_path: Path
+) -> None:
     script = Path(sys.executable).with_name("el2en")
     assert script.is_file(), "el2en is not installed: pip install -e ."
     out = tmp_path / "out.jsonl"
     result = subprocess.run(
-        [str(script), "translate", str(SEED), "--model", str(fixture_model), "-f", "jsonl",
-         "-o", str(out)],
-        capture_output=True, check=False, env={**os.environ, "TERM": "dumb"},
+        [
+            str(script),
+            "translate",
+            str(SEED),
+            "--model",
+            str(fixture_model),
+            "-f",
+            "jsonl",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        check=False,
+        env={**os.environ, "TERM": "dumb"},
     )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()[1:]]
@@ -125,16 +162,36 @@ def test_output_folder_gets_one_file_per_input(fixture_model: Path, tmp_path: Pa
     b.write_text(paras[1][0], encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    code, _, _ = run("translate", str(a), str(b), "--model", str(fixture_model), "-f", "tsv",
-                     "-o", f"{out}/", "-q")
+    code, _, _ = run(
+        "translate",
+        str(a),
+        str(b),
+        "--model",
+        str(fixture_model),
+        "-f",
+        "tsv",
+        "-o",
+        f"{out}/",
+        "-q",
+    )
     assert code == 0
     assert sorted(os.listdir(out)) == ["a.el-en.tsv", "b.el-en.tsv"]
 
 
 def test_long_sentence_is_split_and_flagged_not_cut(fixture_model: Path) -> None:
     longest = max((s for p in seed_sentences() for s in p), key=len)
-    code, out, _ = run("translate", "-", "--model", str(fixture_model), "-f", "jsonl",
-                       "--max-source-tokens", "12", "-q", input=longest)
+    code, out, _ = run(
+        "translate",
+        "-",
+        "--model",
+        str(fixture_model),
+        "-f",
+        "jsonl",
+        "--max-source-tokens",
+        "12",
+        "-q",
+        input=longest,
+    )
     assert code == 0
     header, *rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 1 and rows[0]["el"] == longest
@@ -143,9 +200,19 @@ def test_long_sentence_is_split_and_flagged_not_cut(fixture_model: Path) -> None
 
 
 def test_nothing_to_translate_passes_through(fixture_model: Path) -> None:
-    code, out, _ = run("translate", "-", "--model", str(fixture_model), "-f", "jsonl", "-q",
-                       input="10.000\n\nskai.gr\n")
+    code, out, _ = run(
+        "translate",
+        "-",
+        "--model",
+        str(fixture_model),
+        "-f",
+        "jsonl",
+        "-q",
+        input="10.000\n\nskai.gr\n",
+    )
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()[1:]]
     assert [(r["el"], r["en"], r["flags"]) for r in rows] == [
-        ("10.000", "10.000", ["passthrough"]), ("skai.gr", "skai.gr", ["passthrough"])]
+        ("10.000", "10.000", ["passthrough"]),
+        ("skai.gr", "skai.gr", ["passthrough"]),
+    ]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SEED
+
 from translate.cli import cli
 
 
@@ -29,18 +29,26 @@ def one_line(text: str) -> str:
     [
         (lambda d: d / "missing.txt", 2, "missing.txt: no such file"),
         (lambda d: d, 2, ": is a directory, not a text file"),
-        (lambda d: (d / "l1.txt", (d / "l1.txt").write_bytes("Καλη".encode("iso-8859-7")))[0], 1,
-         "l1.txt: not UTF-8 text (invalid byte 0xca at byte offset 0)"),
-        (lambda d: (d / "bin.txt", (d / "bin.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"))[0],
-         1, "bin.txt: binary file (NUL byte at byte offset 8)"),
+        (
+            lambda d: (d / "l1.txt", (d / "l1.txt").write_bytes("Καλη".encode("iso-8859-7")))[0],
+            1,
+            "l1.txt: not UTF-8 text (invalid byte 0xca at byte offset 0)",
+        ),
+        (
+            lambda d: (d / "bin.txt", (d / "bin.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"))[0],
+            1,
+            "bin.txt: binary file (NUL byte at byte offset 8)",
+        ),
     ],
 )
-def test_bad_inputs(fixture_model: Path, tmp_path: Path, make: object, code: int,
-                    message: str) -> None:
+def test_bad_inputs(
+    fixture_model: Path, tmp_path: Path, make: object, code: int, message: str
+) -> None:
     bad = make(tmp_path)  # type: ignore[operator]
     out = tmp_path / "out.txt"
-    got, stdout, stderr = run("translate", str(SEED), str(bad), "--model", str(fixture_model),
-                              "-o", str(out))
+    got, stdout, stderr = run(
+        "translate", str(SEED), str(bad), "--model", str(fixture_model), "-o", str(out)
+    )
     assert got == code
     line = one_line(stderr)
     assert line.startswith("Error: ") and line.endswith(message)
@@ -49,8 +57,14 @@ def test_bad_inputs(fixture_model: Path, tmp_path: Path, make: object, code: int
 
 
 def test_unwritable_output(fixture_model: Path, tmp_path: Path) -> None:
-    code, _, stderr = run("translate", str(SEED), "--model", str(fixture_model),
-                          "-o", str(tmp_path / "no" / "out.txt"))
+    code, _, stderr = run(
+        "translate",
+        str(SEED),
+        "--model",
+        str(fixture_model),
+        "-o",
+        str(tmp_path / "no" / "out.txt"),
+    )
     assert code == 1
     assert one_line(stderr).endswith("does not exist")
     assert not (tmp_path / "no").exists()
@@ -59,8 +73,9 @@ def test_unwritable_output(fixture_model: Path, tmp_path: Path) -> None:
 def test_output_may_not_overwrite_the_input(fixture_model: Path, tmp_path: Path) -> None:
     source = tmp_path / "a.txt"
     shutil.copy(SEED, source)
-    code, _, stderr = run("translate", str(source), "--model", str(fixture_model),
-                          "-o", str(source))
+    code, _, stderr = run(
+        "translate", str(source), "--model", str(fixture_model), "-o", str(source)
+    )
     assert code == 2
     assert "would overwrite the input" in one_line(stderr)
     assert source.read_bytes() == SEED.read_bytes()
@@ -69,14 +84,23 @@ def test_output_may_not_overwrite_the_input(fixture_model: Path, tmp_path: Path)
 @pytest.mark.parametrize("backend", ["transformers", "auto"])
 def test_missing_and_corrupt_models(tmp_path: Path, fixture_model: Path, backend: str) -> None:
     out = tmp_path / "out.txt"
-    code, _, stderr = run("translate", str(SEED), "--model", str(tmp_path / "nomodel"),
-                          "--backend", backend, "-o", str(out))
+    code, _, stderr = run(
+        "translate",
+        str(SEED),
+        "--model",
+        str(tmp_path / "nomodel"),
+        "--backend",
+        backend,
+        "-o",
+        str(out),
+    )
     assert code == 1 and "does not exist" in one_line(stderr)
     corrupt = tmp_path / "corrupt"
     shutil.copytree(fixture_model, corrupt)
     (corrupt / "model.safetensors").write_bytes(b"not safetensors")
-    code, _, stderr = run("translate", str(SEED), "--model", str(corrupt), "--backend", backend,
-                          "-o", str(out))
+    code, _, stderr = run(
+        "translate", str(SEED), "--model", str(corrupt), "--backend", backend, "-o", str(out)
+    )
     assert code == 1
     assert "corrupt" in one_line(stderr)
     assert not out.exists()
@@ -88,8 +112,7 @@ def test_offline_hub_model_says_how_to_fix(tmp_path: Path) -> None:
     assert "HF_HUB_OFFLINE is set; run 'el2en models fetch" in one_line(stderr)
 
 
-def test_empty_input_gives_empty_output_and_a_warning(fixture_model: Path,
-                                                      tmp_path: Path) -> None:
+def test_empty_input_gives_empty_output_and_a_warning(fixture_model: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"\xef\xbb\xbf\r\n  \n")
     out = tmp_path / "out.txt"
@@ -108,6 +131,13 @@ def test_usage_error_is_exit_2() -> None:
 def test_no_temporary_files_left_after_a_failure(fixture_model: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "o"
     out_dir.mkdir()
-    run("translate", str(SEED), str(tmp_path / "missing"), "--model", str(fixture_model),
-        "-o", str(out_dir / "x.txt"))
+    run(
+        "translate",
+        str(SEED),
+        str(tmp_path / "missing"),
+        "--model",
+        str(fixture_model),
+        "-o",
+        str(out_dir / "x.txt"),
+    )
     assert os.listdir(out_dir) == []

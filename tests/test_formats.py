@@ -16,10 +16,19 @@ from translate.types import Sentence
 SIG = Signature((("model", "m"), ("rev", "r"), ("backend", "b"), ("el2en", "0")))
 
 
-def sentence(doc: str, para: int, index: int, el: str, en: str, *, starts_line: bool = False,
-             flags: tuple[str, ...] = ()) -> Sentence:
-    return Sentence(doc, para, index, 0, len(el), el, el, en, flags,
-                    starts_line=starts_line or index == 0)
+def sentence(
+    doc: str,
+    para: int,
+    index: int,
+    el: str,
+    en: str,
+    *,
+    starts_line: bool = False,
+    flags: tuple[str, ...] = (),
+) -> Sentence:
+    return Sentence(
+        doc, para, index, 0, len(el), el, el, en, flags, starts_line=starts_line or index == 0
+    )
 
 
 SENTENCES = [
@@ -38,9 +47,7 @@ def render(fmt: str, sentences: list[Sentence]) -> str:
 
 
 def test_text_keeps_paragraphs_lines_and_documents() -> None:
-    assert render("text", SENTENCES) == (
-        "Title\nFirst. Second?\n\nThird.\n\n10.000\n"
-    )
+    assert render("text", SENTENCES) == ("Title\nFirst. Second?\n\nThird.\n\n10.000\n")
     assert render("text", []) == ""
 
 
@@ -59,14 +66,24 @@ def test_jsonl_has_signature_record_and_spans() -> None:
     records = [json.loads(line) for line in render("jsonl", SENTENCES).splitlines()]
     assert records[0] == {"type": "signature", "signature": str(SIG), "fields": SIG.as_dict()}
     assert [r["el"] for r in records[1:]] == [s.source for s in SENTENCES]
-    assert records[4] == {"type": "sentence", "doc": "a.txt", "paragraph": 1, "sentence": 0,
-                          "span": [0, len(SENTENCES[3].source)], "el": SENTENCES[3].source,
-                          "en": "Third.", "flags": ["split"]}
+    assert records[4] == {
+        "type": "sentence",
+        "doc": "a.txt",
+        "paragraph": 1,
+        "sentence": 0,
+        "span": [0, len(SENTENCES[3].source)],
+        "el": SENTENCES[3].source,
+        "en": "Third.",
+        "flags": ["split"],
+    }
 
 
 def test_every_format_has_a_file_suffix() -> None:
     assert {name: suffix for name, (_, suffix) in FORMATS.items()} == {
-        "text": ".en.txt", "tsv": ".el-en.tsv", "jsonl": ".el-en.jsonl"}
+        "text": ".en.txt",
+        "tsv": ".el-en.tsv",
+        "jsonl": ".el-en.jsonl",
+    }
 
 
 @given(st.text())

@@ -13,8 +13,15 @@ from translate.hub import looks_local, resolve_model
 
 @pytest.mark.parametrize(
     ("ref", "local"),
-    [("Helsinki-NLP/opus-mt-el-en", False), ("opus-mt-el-en", False), ("./model", True),
-     ("/abs/model", True), ("../up", True), ("models/x/y", True), ("~/m", True)],
+    [
+        ("Helsinki-NLP/opus-mt-el-en", False),
+        ("opus-mt-el-en", False),
+        ("./model", True),
+        ("/abs/model", True),
+        ("../up", True),
+        ("models/x/y", True),
+        ("~/m", True),
+    ],
 )
 def test_hub_id_or_folder(ref: str, local: bool) -> None:
     assert looks_local(ref) is local
@@ -46,6 +53,9 @@ def test_missing_folder(tmp_path: Path) -> None:
 
 def test_offline_hub_model_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
-    with pytest.raises(ModelError, match=r"not in the local cache and HF_HUB_OFFLINE is set; "
-                                         r"run 'el2en models fetch Helsinki-NLP/opus-mt-el-en'"):
+    with pytest.raises(
+        ModelError,
+        match=r"not in the local cache and HF_HUB_OFFLINE is set; "
+        r"run 'el2en models fetch Helsinki-NLP/opus-mt-el-en'",
+    ):
         resolve_model("Helsinki-NLP/opus-mt-el-en")

@@ -29,11 +29,16 @@ EXIT_USAGE = 2
 
 
 class CliError(click.ClickException):
-    """A library error shown as one line, with the exit code it maps to."""
+    """A library error shown as one line (exit 1)."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_RUNTIME) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+
+class CliUsageError(CliError):
+    """A command line naming something unusable, shown as one line (exit 2).
+
+    Unlike click.UsageError, no usage text follows: one line says it all.
+    """
+
+    exit_code = EXIT_USAGE
 
 
 class _Formatter(logging.Formatter):
@@ -42,7 +47,9 @@ class _Formatter(logging.Formatter):
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     root = logging.getLogger("translate")
@@ -53,7 +60,9 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 def verbosity(f: F) -> F:
     """Add -v/--verbose and -q/--quiet to a command."""
-    f = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")(f)
+    f = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")(
+        f
+    )
     f = click.option("-v", "--verbose", count=True, help="More messages (-vv for debug).")(f)
     return f
 
@@ -68,14 +77,14 @@ def _open_inputs(names: tuple[str, ...]) -> list[Any]:
     from translate.read import open_document
 
     if names.count("-") > 1:
-        raise CliError("stdin ('-') can be given only once", EXIT_USAGE)
+        raise CliUsageError("stdin ('-') can be given only once")
     documents = []
     for name in names:
         try:
             documents.append(open_document(name))
         except InputError as exc:
             missing = exc.problem == "no such file" or exc.problem.startswith("is a directory")
-            raise CliError(str(exc), EXIT_USAGE if missing else EXIT_RUNTIME) from None
+            raise (CliUsageError if missing else CliError)(str(exc)) from None
     return documents
 
 
@@ -86,15 +95,17 @@ def _destinations(documents: list[Any], output: str, fmt: str) -> list[tuple[str
     if output != "-" and (output.endswith(("/", os.sep)) or Path(output).is_dir()):
         folder = Path(output)
         if not folder.is_dir():
-            raise CliError(f"{output}: output folder does not exist", EXIT_RUNTIME)
+            raise CliError(f"{output}: output folder does not exist")
         targets = []
         for doc in documents:
             stem = "stdin" if doc.path is None else doc.path.name.removesuffix(".txt")
             targets.append((str(folder / (stem + suffix(fmt))), [doc]))
         seen = [t for t, _ in targets]
         if len(set(seen)) != len(seen):
-            raise CliError("two inputs have the same file name; they would overwrite "
-                           "each other's output in the folder", EXIT_USAGE)
+            raise CliUsageError(
+                "two inputs have the same file name; they would overwrite "
+                "each other's output in the folder"
+            )
         return targets
     return [(output, documents)]
 
@@ -105,43 +116,119 @@ def _refuse_input_as_output(documents: list[Any], targets: list[tuple[str, list[
             continue
         for doc in documents:
             if doc.path is not None and Path(target).resolve() == doc.path.resolve():
-                raise CliError(f"{target}: output would overwrite the input", EXIT_USAGE)
+                raise CliUsageError(f"{target}: output would overwrite the input")
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("-o", "--output", default="-", show_default=True,
-              help="Output file, '-' for stdout, or a folder (ending in '/') for one file per input.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "tsv", "jsonl"]),
-              default="text", show_default=True, envvar="EL2EN_FORMAT",
-              help="text: the English article; tsv/jsonl: aligned sentence rows.")
-@click.option("-m", "--model", default="Helsinki-NLP/opus-mt-el-en", show_default=True,
-              envvar="EL2EN_MODEL", help="Hugging Face hub id or local model folder.")
-@click.option("--revision", default=None, envvar="EL2EN_REVISION",
-              help="Hub revision (branch, tag or commit) to pin.")
-@click.option("--backend", type=click.Choice(["auto", "ctranslate2", "transformers"]),
-              default="auto", show_default=True, envvar="EL2EN_BACKEND",
-              help="auto: CTranslate2 when installed and the model converts, else transformers.")
-@click.option("--compute-type", default="default", show_default=True, envvar="EL2EN_COMPUTE_TYPE",
-              help="Numeric type (int8, float32, float16, int8_float16...); default: "
-                   "int8 on CPU, float16 on CUDA for CTranslate2, float32 for transformers.")
-@click.option("--beam", type=click.IntRange(1, 32), default=4, show_default=True,
-              envvar="EL2EN_BEAM", help="Beam size (1 = greedy).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
-              show_default=True, envvar="EL2EN_DEVICE")
-@click.option("--threads", type=click.IntRange(0, 256), default=0, show_default=True,
-              envvar="EL2EN_THREADS", help="CPU threads; 0 = one per core.")
-@click.option("--max-source-tokens", type=click.IntRange(8, 511), default=200, show_default=True,
-              help="Longer sentences are cut at clause boundaries and flagged 'split'.")
-@click.option("--max-output-tokens", type=click.IntRange(1, 512), default=256, show_default=True,
-              help="Decoding limit; a translation that reaches it is flagged 'max_length'.")
-@click.option("--ano-teleia/--no-ano-teleia", default=False, show_default=True,
-              help="Whether the ano teleia (·) ends a sentence.")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    help="Output file, '-' for stdout, or a folder (ending in '/') for one file per input.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "tsv", "jsonl"]),
+    default="text",
+    show_default=True,
+    envvar="EL2EN_FORMAT",
+    help="text: the English article; tsv/jsonl: aligned sentence rows.",
+)
+@click.option(
+    "-m",
+    "--model",
+    default="Helsinki-NLP/opus-mt-el-en",
+    show_default=True,
+    envvar="EL2EN_MODEL",
+    help="Hugging Face hub id or local model folder.",
+)
+@click.option(
+    "--revision",
+    default=None,
+    envvar="EL2EN_REVISION",
+    help="Hub revision (branch, tag or commit) to pin.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "ctranslate2", "transformers"]),
+    default="auto",
+    show_default=True,
+    envvar="EL2EN_BACKEND",
+    help="auto: CTranslate2 when installed and the model converts, else transformers.",
+)
+@click.option(
+    "--compute-type",
+    default="default",
+    show_default=True,
+    envvar="EL2EN_COMPUTE_TYPE",
+    help="Numeric type (int8, float32, float16, int8_float16...); default: "
+    "int8 on CPU, float16 on CUDA for CTranslate2, float32 for transformers.",
+)
+@click.option(
+    "--beam",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    envvar="EL2EN_BEAM",
+    help="Beam size (1 = greedy).",
+)
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    envvar="EL2EN_DEVICE",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(0, 256),
+    default=0,
+    show_default=True,
+    envvar="EL2EN_THREADS",
+    help="CPU threads; 0 = one per core.",
+)
+@click.option(
+    "--max-source-tokens",
+    type=click.IntRange(8, 511),
+    default=200,
+    show_default=True,
+    help="Longer sentences are cut at clause boundaries and flagged 'split'.",
+)
+@click.option(
+    "--max-output-tokens",
+    type=click.IntRange(1, 512),
+    default=256,
+    show_default=True,
+    help="Decoding limit; a translation that reaches it is flagged 'max_length'.",
+)
+@click.option(
+    "--ano-teleia/--no-ano-teleia",
+    default=False,
+    show_default=True,
+    help="Whether the ano teleia (·) ends a sentence.",
+)
 @verbosity
-def translate(inputs: tuple[str, ...], output: str, fmt: str, model: str, revision: str | None,
-              backend: str, compute_type: str, beam: int, device: str, threads: int,
-              max_source_tokens: int, max_output_tokens: int, ano_teleia: bool,
-              verbose: int, quiet: bool) -> None:
+def translate(
+    inputs: tuple[str, ...],
+    output: str,
+    fmt: str,
+    model: str,
+    revision: str | None,
+    backend: str,
+    compute_type: str,
+    beam: int,
+    device: str,
+    threads: int,
+    max_source_tokens: int,
+    max_output_tokens: int,
+    ano_teleia: bool,
+    verbose: int,
+    quiet: bool,
+) -> None:
     """Translate Greek INPUT files ('-' for stdin) to English."""
     _setup_logging(verbose, quiet)
     from translate.backends import DecodeOptions
@@ -149,9 +236,16 @@ def translate(inputs: tuple[str, ...], output: str, fmt: str, model: str, revisi
     from translate.segment import SegmenterOptions
 
     config = TranslateConfig(
-        model=model, revision=revision, backend=backend,
-        decode=DecodeOptions(beam_size=beam, max_output_tokens=max_output_tokens,
-                             device=device, compute_type=compute_type, threads=threads),
+        model=model,
+        revision=revision,
+        backend=backend,
+        decode=DecodeOptions(
+            beam_size=beam,
+            max_output_tokens=max_output_tokens,
+            device=device,
+            compute_type=compute_type,
+            threads=threads,
+        ),
         max_source_tokens=max_source_tokens,
         segmenter=SegmenterOptions(ano_teleia_ends_sentence=ano_teleia),
     )
@@ -161,8 +255,9 @@ def translate(inputs: tuple[str, ...], output: str, fmt: str, model: str, revisi
         raise CliError(str(exc)) from None
 
 
-def _run_translate(inputs: tuple[str, ...], output: str, fmt: str, config: Any,
-                   show_progress: bool) -> None:
+def _run_translate(
+    inputs: tuple[str, ...], output: str, fmt: str, config: Any, show_progress: bool
+) -> None:
     from translate.formats import get_writer
     from translate.output import atomic_output, check_writable
     from translate.pipeline import Translator
@@ -179,7 +274,9 @@ def _run_translate(inputs: tuple[str, ...], output: str, fmt: str, config: Any,
     with _progress_bar(sum(doc.size for doc in documents), show_progress) as advance:
         for target, docs in targets:
             with atomic_output(target) as stream:
-                sentences = translator.translate(_sentences(docs, config.segmenter), on_done=advance)
+                sentences = translator.translate(
+                    _sentences(docs, config.segmenter), on_done=advance
+                )
                 writer(sentences, stream, translator.signature)
 
 
@@ -203,22 +300,41 @@ def _progress_bar(total_bytes: int, enabled: bool) -> Iterator[Callable[[Any], N
 
     shown = enabled and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
     # delay: a short file finishes before any bar appears.
-    with tqdm(total=total_bytes, unit="B", unit_scale=True, desc="translating", delay=1.0,
-              disable=not shown, file=sys.stderr, leave=False) as bar:
+    with tqdm(
+        total=total_bytes,
+        unit="B",
+        unit_scale=True,
+        desc="translating",
+        delay=1.0,
+        disable=not shown,
+        file=sys.stderr,
+        leave=False,
+    ) as bar:
         yield lambda sentence: bar.update(len(sentence.source.encode("utf-8")) + 1)
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-o", "--output", default="-", show_default=True, help="Output file or '-'.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
-              show_default=True,
-              help="text: one sentence per line, blank line between paragraphs; jsonl: with spans.")
-@click.option("--ano-teleia/--no-ano-teleia", default=False, show_default=True,
-              help="Whether the ano teleia (·) ends a sentence.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl"]),
+    default="text",
+    show_default=True,
+    help="text: one sentence per line, blank line between paragraphs; jsonl: with spans.",
+)
+@click.option(
+    "--ano-teleia/--no-ano-teleia",
+    default=False,
+    show_default=True,
+    help="Whether the ano teleia (·) ends a sentence.",
+)
 @verbosity
-def segment(inputs: tuple[str, ...], output: str, fmt: str, ano_teleia: bool,
-            verbose: int, quiet: bool) -> None:
+def segment(
+    inputs: tuple[str, ...], output: str, fmt: str, ano_teleia: bool, verbose: int, quiet: bool
+) -> None:
     """Split Greek INPUT files into sentences, to audit the splits before translating."""
     _setup_logging(verbose, quiet)
     from translate.formats.segments import write_jsonl, write_text

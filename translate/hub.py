@@ -104,7 +104,9 @@ def _snapshot(repo_id: str, revision: str | None) -> Path:
     patterns = [*REQUIRED_FILES, *_OPTIONAL_FILES]
     try:
         cached = snapshot_download(
-            repo_id, revision=revision, allow_patterns=patterns + list(WEIGHT_FILES),
+            repo_id,
+            revision=revision,
+            allow_patterns=patterns + list(WEIGHT_FILES),
             local_files_only=True,
         )
         if any((Path(cached) / f).is_file() for f in WEIGHT_FILES):
@@ -133,13 +135,14 @@ def _download(repo_id: str, revision: str | None, patterns: list[str]) -> Path:
         weights = next((w for w in WEIGHT_FILES if w in files), None)
         if weights is None:
             raise ModelError(f"model {where} has no PyTorch weights ({' or '.join(WEIGHT_FILES)})")
-        return Path(snapshot_download(repo_id, revision=revision,
-                                      allow_patterns=[*patterns, weights]))
+        return Path(
+            snapshot_download(repo_id, revision=revision, allow_patterns=[*patterns, weights])
+        )
     except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
         raise ModelError(f"model {where} was not found on the Hugging Face hub") from exc
     except ModelError:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         # httpx's connection errors are not OSErrors; any failure here means
         # the model could not be fetched, and the user's fix is the same.
         raise ModelError(

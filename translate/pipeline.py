@@ -49,7 +49,9 @@ class TranslateConfig:
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
 
 
-def document_sentences(doc: Document, options: SegmenterOptions | None = None) -> Iterator[Sentence]:
+def document_sentences(
+    doc: Document, options: SegmenterOptions | None = None
+) -> Iterator[Sentence]:
     """Yield the document's sentences, in order, with spans and normalised text."""
     for para in paragraphs(doc):
         previous_end = 0
@@ -126,7 +128,10 @@ class Translator:
             for piece, result in zip(todo, results, strict=True):
                 known[piece] = result
                 self._remember(piece, result)
-        return [self._align(s, [known[p] for p in pieces]) for s, pieces in zip(window, plans, strict=True)]
+        return [
+            self._align(s, [known[p] for p in pieces])
+            for s, pieces in zip(window, plans, strict=True)
+        ]
 
     def _plan(self, sentence: Sentence) -> list[str]:
         """Return the pieces of the sentence the model must translate (none for passthrough)."""

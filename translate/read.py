@@ -101,8 +101,11 @@ def _utf8_problem(exc: UnicodeDecodeError, chunk_offset: int) -> str:
 
 def paragraphs(doc: Document) -> Iterator[Paragraph]:
     """Yield the document's paragraphs (blocks between blank lines), in order."""
-    stream: BinaryIO = io.BytesIO(doc.data) if doc.data is not None else open(doc.path, "rb")  # type: ignore[arg-type]
-    with stream:
+    if doc.data is not None:
+        yield from _paragraphs(_lines(io.BytesIO(doc.data), doc.doc_id))
+        return
+    assert doc.path is not None
+    with open(doc.path, "rb") as stream:
         yield from _paragraphs(_lines(stream, doc.doc_id))
 
 

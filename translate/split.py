@@ -44,7 +44,7 @@ def _best_cut(text: str) -> tuple[int, int] | None:
         cuts = [
             (m.start() + 1, m.end())
             for m in pattern.finditer(text)
-            if 0 < m.start() and m.end() < len(text)
+            if m.start() > 0 and m.end() < len(text)
         ]
         if cuts:
             return min(cuts, key=lambda c: abs(c[1] - middle))

@@ -99,7 +99,9 @@ def open_backend(name: str, model: ResolvedModel, options: DecodeOptions) -> Bac
     from translate.errors import ModelError
 
     if name != "auto":
-        return load_backend(name, model, replace(options, device=resolve_device(name, options.device)))
+        return load_backend(
+            name, model, replace(options, device=resolve_device(name, options.device))
+        )
     if find_spec("ctranslate2") is not None:
         try:
             device = resolve_device("ctranslate2", options.device)

@@ -31,8 +31,13 @@ def write_jsonl(sentences: Iterable[Sentence], stream: TextIO) -> int:
     """Write one JSON record per sentence with its span in the source."""
     count = 0
     for s in sentences:
-        record = {"doc": s.doc_id, "paragraph": s.paragraph, "sentence": s.index,
-                  "span": [s.start, s.end], "el": s.source}
+        record = {
+            "doc": s.doc_id,
+            "paragraph": s.paragraph,
+            "sentence": s.index,
+            "span": [s.start, s.end],
+            "el": s.source,
+        }
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     return count

@@ -36,8 +36,14 @@ def write(sentences: Iterable[Sentence], stream: TextIO, signature: Signature) -
     stream.write("\t".join(COLUMNS) + "\n")
     count = 0
     for s in sentences:
-        row = (s.doc_id, str(s.paragraph), str(s.index), s.source, s.translation or "",
-               ",".join(s.flags))
+        row = (
+            s.doc_id,
+            str(s.paragraph),
+            str(s.index),
+            s.source,
+            s.translation or "",
+            ",".join(s.flags),
+        )
         stream.write("\t".join(escape(field) for field in row) + "\n")
         count += 1
     return count
