@@ -4,6 +4,7 @@ invariants every segmentation must keep (hypothesis)."""
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -176,6 +177,24 @@ def test_blank_text_yields_nothing(text: str) -> None:
 
 def test_punctuation_only_text_is_one_segment() -> None:
     assert texts(". . .") == [". . ."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ". " * 200_000,
+        "(α) " * 100_000,
+        "λέξη\n" * 100_000,
+        "Α" * 400_000 + ". Β.",
+        "κ. " * 100_000 + "Τέλος.",
+    ],
+    ids=["lone-dots", "parentheses", "short-lines", "one-long-token", "abbreviations"],
+)
+def test_pathological_input_stays_linear(text: str) -> None:
+    started = time.perf_counter()
+    kept = sum(len(piece.text) for piece in segment(text))
+    assert kept > 0
+    assert time.perf_counter() - started < 5  # quadratic behaviour would take minutes
 
 
 def test_seed_article() -> None:

@@ -67,7 +67,7 @@ _CANDIDATE = re.compile(
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Dotted acronyms and short dotted forms not in the table: Η.Π.Α., Ο.Η.Ε., skai.gr.
 _DOTTED = re.compile(r"(?:\w{1,4}\.)+\w{1,4}", re.UNICODE)
-_LIST_MARKER = re.compile(r"\(?(?:\d{1,3}|[ivxlcIVXLC]{1,5}|\w)\)?")
+_LIST_MARKER = re.compile(r"\(?(?:\d{1,3}|[IVXLC]{1,5}|\w)\)?")
 
 
 class _Kind(Enum):
@@ -196,6 +196,7 @@ def _is_wrapped(text: str, start: int) -> bool:
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _NEXT_TOKEN = re.compile(r"\s+(\S+)")
 _FIRST_TEXT = re.compile(r"\S")
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def segment(text: str, options: SegmenterOptions | None = None) -> Iterator[Segment]:
@@ -207,30 +208,34 @@ def segment(text: str, options: SegmenterOptions | None = None) -> Iterator[Segm
     start = paragraph_start = first.start()
     paragraph = index = 0
     wrapped: dict[int, bool] = {}  # paragraph start -> hard-wrapped, computed when needed
+    # Whether the sentence so far has a letter or digit, found incrementally (checked up to
+    # ``scanned``) so that a long run of lone dots stays linear.
+    has_text, scanned = False, start
     for match in _CANDIDATE.finditer(text, start):
-        following = match.group("next")
-        if not following:
+        if not match.group("next"):
             break  # trailing whitespace: the last segment is emitted below
-        new_paragraph = match.group("space").count("\n") >= 2
-        if not new_paragraph and not _ends_here(match, text, start, options):
-            continue
-        if not new_paragraph and match.group("punct") is None and "\n" in match.group("space"):
-            if paragraph_start not in wrapped:
-                wrapped[paragraph_start] = _is_wrapped(text, paragraph_start)
-            if wrapped[paragraph_start]:
+        space = match.group("space")
+        new_paragraph = space.count("\n") >= 2
+        if not new_paragraph:
+            if not has_text:
+                has_text = _ALNUM.search(text, scanned, match.end("token")) is not None
+                scanned = match.end("token")
+            if not _ends_here(match, text, start, has_text, options):
                 continue
+            if match.group("punct") is None and "\n" in space:
+                if paragraph_start not in wrapped:
+                    wrapped[paragraph_start] = _is_wrapped(text, paragraph_start)
+                if wrapped[paragraph_start]:
+                    continue
         end = match.end("token")
         yield Segment(paragraph, index, start, end, text[start:end])
-        start = match.start("next")
+        start = scanned = match.start("next")
+        has_text = False
         index += 1
         if new_paragraph:
             paragraph, index, paragraph_start = paragraph + 1, 0, start
     end = len(text.rstrip())
     yield Segment(paragraph, index, start, end, text[start:end])
-
-
-def _has_text(text: str, start: int, end: int) -> bool:
-    return any(char.isalnum() for char in text[start:end])
 
 
 def _follows_sentence_end(text: str, start: int, token_start: int) -> bool:
@@ -243,14 +248,16 @@ def _follows_sentence_end(text: str, start: int, token_start: int) -> bool:
     return text[before] in _TERMINAL or text[before] == ":"
 
 
-def _ends_here(match: re.Match[str], text: str, start: int, options: SegmenterOptions) -> bool:
+def _ends_here(
+    match: re.Match[str], text: str, start: int, has_text: bool, options: SegmenterOptions
+) -> bool:
     """Decide whether the candidate ``match`` ends the sentence that began at ``start``."""
     token = match.group("token")
     next_kind = _classify_next(match.group("next"), text, match.end("next"))
     punct = match.group("punct")
     if punct is not None:
         punct_start = match.start("punct") - match.start("token")
-        if not _has_text(text, start, match.start("punct")):
+        if not has_text:
             return False  # ". ." or "…": a segment of punctuation alone is noise
         after_end = _follows_sentence_end(text, start, match.start("token"))
         ano = options.ano_teleia_ends_sentence
