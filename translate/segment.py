@@ -9,8 +9,10 @@ and decides each candidate with a few rules over small tables in ``translate/dat
 * ``?``, ``!``, ``;`` and U+037E end a sentence unless the next word is in lower case;
 * ``…`` ends one before a capital; the ano teleia only when the policy says so;
 * ``.`` ends one before a capital or a digit, except after an abbreviation that never ends a
-  sentence (``κ.``, ``π.χ.``, an initial) and, before a digit, after one that may
-  (``χλμ.``, ``π.μ.``, ``Α.Ε.``), a number, or a lone list marker;
+  sentence (``κ.``, ``π.χ.``, an initial) or a list marker opening a sentence (``1.``); after
+  one that may (``χλμ.``, ``π.μ.``, ``Α.Ε.``) or a number, only before a capital;
+* nothing ends before punctuation or leaves a sentence of punctuation alone (``φθινόπωρο. .``);
+* a parenthetical standing alone, ``(Χειροκροτήματα)``, is its own sentence;
 * a line without final punctuation (a headline, a dateline, ``Πηγή: skai.gr``) is its own
   sentence unless it is a hard-wrapped line of a longer one: the next line starts in lower
   case, the line ends with a comma or a function word, or the whole paragraph is wrapped;
