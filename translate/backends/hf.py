@@ -10,6 +10,8 @@ from translate.errors import BackendError, ModelError
 from translate.types import Translation
 
 if TYPE_CHECKING:
+    from transformers import GenerationConfig
+
     from translate.backends import DecodeOptions
     from translate.hub import ResolvedModel
 
@@ -35,13 +37,63 @@ class TransformersBackend:
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(str(model.path))
             self.model = MarianMTModel.from_pretrained(str(model.path), dtype=dtype)
-        except Exception as exc:  # noqa: BLE001 - any load failure has the same fix
+        except Exception as exc:  # any load failure has the same fix
             raise ModelError(
                 f"cannot load model from {model.path} ({type(exc).__name__}: {exc}); "
                 "the folder may be corrupt: delete it and fetch the model again"
             ) from exc
-        self.model.eval().to(options.device)
+        self.model.eval().to(options.device)  # type: ignore[no-untyped-call]
         self._eos = self.tokenizer.eos_token_id
+        self._exclude_padding_token()
+        # Replace, not pass: generate() fills settings left at their defaults
+        # from the model's own generation config.
+        self.model.generation_config = self._decoding_settings()
+
+    def _exclude_padding_token(self) -> None:
+        """Take the padding token out of the softmax, as Marian and CTranslate2 do.
+
+        transformers adds ``<pad>`` to Marian's vocabulary only to start the
+        decoder; the original models and CTranslate2 have no such output token.
+        Banning it with ``bad_words_ids`` (the hub configs' way) removes it only
+        after the softmax, which shifts every score by log(1 - p(pad)); a bias
+        of -inf removes it before, so the scores are Marian's own.
+        """
+        pad = self.tokenizer.pad_token_id
+        bias = getattr(self.model, "final_logits_bias", None)
+        if pad is not None and bias is not None and pad < bias.shape[-1]:
+            with self._torch.no_grad():
+                bias[..., pad] = float("-inf")
+
+    def _decoding_settings(self) -> GenerationConfig:
+        """Return the generation settings, all explicit, that CTranslate2 mirrors.
+
+        Nothing is left to the model's own generation_config.json: OPUS-MT's
+        sets ``forced_eos_token_id``, which writes an end token at the length
+        limit and hides a cut translation, and ``max_length``, which would
+        compete with ``max_new_tokens``.  See docs/backends.md.
+        """
+        from transformers import GenerationConfig
+
+        options = self.options
+        config = self.model.generation_config
+        beam_settings = {}
+        if options.beam_size > 1:
+            # Stop once num_beams hypotheses have ended: CTranslate2's rule.
+            # (transformers' default, False, goes on while a heuristic says a
+            # running beam could still win; CTranslate2 has no such mode.)
+            beam_settings = {"early_stopping": True, "length_penalty": options.length_penalty}
+        return GenerationConfig(  # type: ignore[no-untyped-call]
+            decoder_start_token_id=config.decoder_start_token_id,
+            eos_token_id=self._eos,
+            pad_token_id=self.tokenizer.pad_token_id,
+            num_beams=options.beam_size,
+            **beam_settings,
+            max_new_tokens=options.max_output_tokens,
+            min_length=0,
+            do_sample=False,
+            forced_eos_token_id=None,
+            bad_words_ids=None,
+        )
 
     @property
     def signature(self) -> dict[str, str]:
@@ -63,13 +115,7 @@ class TransformersBackend:
         batch = self.tokenizer(sources, return_tensors="pt", padding=True)
         batch = batch.to(self.options.device)
         with torch.inference_mode():
-            output = self.model.generate(
-                **batch,
-                num_beams=self.options.beam_size,
-                max_new_tokens=self.options.max_output_tokens,
-                length_penalty=self.options.length_penalty,
-                do_sample=False,
-            )
+            output = self.model.generate(**batch)
         results = []
         for row in output.tolist():
             generated = row[1:]  # drop the decoder start token

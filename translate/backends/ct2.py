@@ -1,0 +1,166 @@
+"""The fast backend: CTranslate2, int8 on CPU and float16 on CUDA by default.
+
+It decodes with the same settings as the transformers reference backend (see
+``docs/backends.md``): beam search that stops once ``beam_size`` hypotheses
+have ended, length penalty applied to the length with the end token, the
+padding token excluded, at most ``max_output_tokens`` decoding steps, no
+minimum length and no input truncation.  On the same weights in float32 the
+two backends give the same translations.
+
+Tokenisation goes through :class:`translate.tokenizer.MarianSpm`, so this
+module imports neither torch nor transformers; only converting a model (once,
+see :mod:`translate.convert`) does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from typing import TYPE_CHECKING
+
+from translate.errors import BackendError, ModelError
+from translate.tokenizer import EOS, UNK, MarianSpm
+from translate.types import Translation
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from translate.backends import DecodeOptions
+    from translate.hub import ResolvedModel
+
+log = logging.getLogger("translate")
+
+#: Compute types tried in order when the user asks for "default", per device.
+DEFAULT_COMPUTE = {
+    "cpu": ("int8", "int8_float32", "float32"),
+    "cuda": ("float16", "int8_float16", "float32"),
+}
+
+
+def available() -> bool:
+    """Return True when CTranslate2 can be imported."""
+    return importlib.util.find_spec("ctranslate2") is not None
+
+
+def resolve_compute_type(requested: str, device: str, supported: set[str]) -> str:
+    """Return the CTranslate2 compute type to load with, or raise BackendError."""
+    if requested in ("default", "auto"):
+        for candidate in DEFAULT_COMPUTE.get(device, ("float32",)):
+            if candidate in supported:
+                return candidate
+        return "float32"
+    if requested not in supported:
+        raise BackendError(
+            f"compute type {requested!r} is not supported by CTranslate2 on {device} here; "
+            f"choose one of: {', '.join(sorted(supported))}"
+        )
+    return requested
+
+
+def stored_quantization(compute_type: str) -> str:
+    """Return the quantization to store for loading as ``compute_type``.
+
+    A conversion is stored in the weight type it will be run with: CTranslate2
+    could quantize float32 weights at load time instead, but that reads a file
+    four times larger and loads slower (measured in docs/backends.md), and the
+    point of this backend is to start fast.
+    """
+    return compute_type
+
+
+class CTranslate2Backend:
+    """Translate with a CTranslate2 conversion of a Marian model."""
+
+    name = "ctranslate2"
+
+    def __init__(self, model: ResolvedModel, options: DecodeOptions) -> None:
+        try:
+            import ctranslate2
+        except ImportError as exc:
+            raise BackendError(
+                "backend 'ctranslate2' is not installed: pip install ctranslate2"
+            ) from exc
+        self.options = options
+        self.model = model
+        self.version = ctranslate2.__version__
+        self.device = options.device
+        if self.device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
+            raise BackendError("--device cuda: CTranslate2 sees no CUDA device on this machine")
+        try:
+            supported = set(ctranslate2.get_supported_compute_types(self.device))
+        except (ValueError, RuntimeError) as exc:
+            raise BackendError(f"CTranslate2 cannot run on device {self.device!r}: {exc}") from exc
+        self.compute_type = resolve_compute_type(options.compute_type, self.device, supported)
+        from translate.convert import ensure_converted
+
+        self.path: Path = ensure_converted(model, stored_quantization(self.compute_type))
+        self.tokenizer = MarianSpm(self.path)
+        self.threads = options.threads or os.cpu_count() or 1
+        try:
+            self.translator = ctranslate2.Translator(
+                str(self.path),
+                device=self.device,
+                compute_type=self.compute_type,
+                inter_threads=1,
+                intra_threads=self.threads,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(
+                f"cannot load the CTranslate2 model {self.path} ({exc}); convert it again "
+                f"with 'el2en models convert {model.model_id} --force'"
+            ) from exc
+
+    @property
+    def signature(self) -> dict[str, str]:
+        """Return how this backend decodes."""
+        return {
+            "backend": f"ctranslate2-{self.version}",
+            "device": self.device,
+            "compute": self.compute_type,
+        }
+
+    def translate_batch(self, sources: list[str]) -> list[Translation]:
+        """Return one translation per normalised source, in order."""
+        if not sources:
+            return []
+        options = self.options
+        results = self.translator.translate_batch(
+            [self.tokenizer.source_pieces(s) for s in sources],
+            beam_size=options.beam_size,
+            # Stop once beam_size hypotheses have ended, as transformers does
+            # with early_stopping=True (CTranslate2 only exits on the first
+            # finished beam when length_penalty is 0, where that is the same).
+            patience=1.0,
+            length_penalty=options.length_penalty,
+            max_decoding_length=options.max_output_tokens,
+            # transformers sets no minimum; CTranslate2's default of 1 would
+            # forbid the end token at the first step.
+            min_decoding_length=0,
+            # Never truncate silently: the pipeline splits what is too long.
+            max_input_length=0,
+            # Keeping the end token also makes the length penalty count it, as
+            # transformers does, and tells an ended hypothesis from a cut one.
+            return_end_token=True,
+        )
+        return [self._translation(result.hypotheses[0]) for result in results]
+
+    def _translation(self, pieces: list[str]) -> Translation:
+        ended = bool(pieces) and pieces[-1] == EOS
+        if ended:
+            pieces = pieces[:-1]
+        return Translation(
+            text=self._detokenise(pieces),
+            hit_max_length=not ended,
+            target_tokens=len(pieces),
+        )
+
+    def _detokenise(self, pieces: list[str]) -> str:
+        """Return the text of target ``pieces`` exactly as ``MarianTokenizer.decode`` would.
+
+        That is: special tokens (``<unk>`` too) skipped, and the word marker of
+        pieces the target model does not know (source-side pieces of the joint
+        vocabulary, such as untranslated Greek) turned into a space.
+        """
+        text = self.tokenizer.detokenise([p for p in pieces if p != UNK])
+        return text.replace("\u2581", " ").strip()

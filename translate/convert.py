@@ -1,0 +1,291 @@
+"""The store of models converted to CTranslate2's format.
+
+A conversion is keyed by model id, revision and quantization, and lives at
+``<store>/<model key>/<revision>/<quantization>/``.  It is written into a
+temporary folder beside its final place, under a file lock, and renamed into
+place when complete, so that a reader never sees half a model and two
+processes never convert the same model at once.  Like CTranslate2's own
+converter, :func:`convert` refuses to replace a conversion unless forced.
+
+Converting imports transformers and torch (the converter reads the
+transformers checkpoint); nothing else here does, so translating with an
+already converted model needs neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from translate.errors import ModelError, OutputError
+
+if TYPE_CHECKING:
+    from translate.hub import ResolvedModel
+
+log = logging.getLogger("translate")
+
+#: Weight types CTranslate2's converter can store.
+QUANTIZATIONS = (
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+#: What el2en writes beside CTranslate2's files, to list and check conversions.
+METADATA_FILE = "el2en-conversion.json"
+#: Tokenizer files copied next to the converted weights, so that a converted
+#: model is self-contained.
+TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json")
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """A converted model in the store."""
+
+    path: Path
+    model_id: str
+    revision: str
+    quantization: str
+    ctranslate2_version: str
+    created: str
+    size_bytes: int
+
+
+def store_root() -> Path:
+    """Return the folder of converted models: ``$EL2EN_MODELS_DIR`` or the user cache."""
+    configured = os.environ.get("EL2EN_MODELS_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    return _user_cache_dir() / "el2en" / "models"
+
+
+def _user_cache_dir() -> Path:
+    """Return the platform's per-user cache folder."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def model_key(model_id: str) -> str:
+    """Return a folder name for ``model_id`` (a hub id, or an absolute folder path)."""
+    if Path(model_id).is_absolute():
+        # Two local folders may share a name; the path hash tells them apart.
+        digest = hashlib.sha256(model_id.encode()).hexdigest()[:8]
+        name = _UNSAFE.sub("-", Path(model_id).name).strip("-.") or "model"
+        return f"local--{name[:60]}--{digest}"
+    return _UNSAFE.sub("-", model_id.replace("/", "--")).strip("-.")
+
+
+def check_quantization(quantization: str) -> None:
+    """Raise ModelError unless CTranslate2 can store weights as ``quantization``."""
+    if quantization not in QUANTIZATIONS:
+        raise ModelError(
+            f"unknown quantization {quantization!r}; choose one of: {', '.join(QUANTIZATIONS)}"
+        )
+
+
+def converted_path(model: ResolvedModel, quantization: str) -> Path:
+    """Return where the conversion of ``model`` to ``quantization`` is (or would be) stored."""
+    check_quantization(quantization)
+    revision = _UNSAFE.sub("-", model.revision)
+    return store_root() / model_key(model.model_id) / revision / quantization
+
+
+def is_complete(path: Path) -> bool:
+    """Return True when ``path`` holds a finished conversion."""
+    return (path / "model.bin").is_file() and (path / METADATA_FILE).is_file()
+
+
+def ensure_converted(model: ResolvedModel, quantization: str) -> Path:
+    """Return the conversion of ``model``, converting it first if the store lacks it."""
+    path = converted_path(model, quantization)
+    if is_complete(path):
+        return path
+    with _locked(path):
+        if is_complete(path):  # another process finished it while we waited
+            return path
+        log.warning(
+            "converting %s to CTranslate2 (%s), once; later runs reuse %s",
+            model.model_id,
+            quantization,
+            path,
+        )
+        _convert_locked(model, quantization, path)
+    return path
+
+
+def convert(model: ResolvedModel, quantization: str = "int8", force: bool = False) -> Path:
+    """Convert ``model`` into the store and return its folder; refuse to replace one unforced."""
+    path = converted_path(model, quantization)
+    with _locked(path):
+        if path.exists() and not force:
+            raise OutputError(
+                f"{model.model_id} ({quantization}) is already converted at {path}; "
+                "pass --force to convert it again"
+            )
+        _convert_locked(model, quantization, path)
+    return path
+
+
+class _locked:
+    """Hold the store's lock for one conversion folder (created with its parents)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        from filelock import FileLock, Timeout
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _store_error(exc) from exc
+        self.lock = FileLock(str(self.path.parent / f"{self.path.name}.lock"))
+        try:
+            self.lock.acquire(timeout=0.5)
+        except Timeout:
+            log.warning("waiting for another process converting into %s", self.path)
+            self.lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.lock.release()
+
+
+def _store_error(exc: OSError) -> OutputError:
+    return OutputError(
+        f"cannot write to the model store {store_root()} ({exc.strerror or exc}); "
+        "set EL2EN_MODELS_DIR to a writable folder"
+    )
+
+
+def _convert_locked(model: ResolvedModel, quantization: str, path: Path) -> None:
+    """Convert into a temporary folder beside ``path`` and rename it into place."""
+    parent = path.parent
+    _remove_leftovers(parent, path.name)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise _store_error(exc) from exc
+    try:
+        output = staging / "model"
+        _run_converter(model, quantization, output)
+        _write_metadata(model, quantization, output)
+        if path.exists():
+            # Replace (--force): move the old one aside first; a rename is atomic,
+            # rmtree is not.
+            path.rename(staging / "old")
+        output.rename(path)
+    except OSError as exc:
+        raise _store_error(exc) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_leftovers(parent: Path, name: str) -> None:
+    """Delete temporary folders left by conversions that were killed (we hold the lock)."""
+    for leftover in parent.glob(f".{name}.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _run_converter(model: ResolvedModel, quantization: str, output: Path) -> None:
+    """Run CTranslate2's transformers converter on ``model`` into ``output``."""
+    try:
+        from ctranslate2.converters import TransformersConverter
+    except ImportError as exc:
+        raise ModelError(
+            f"converting needs ctranslate2, transformers and torch ({exc.name} is missing)"
+        ) from exc
+    from translate.hub import check_folder
+
+    check_folder(model.path, model.model_id)
+    present = [f for f in TOKENIZER_FILES if (model.path / f).is_file()]
+    started = time.perf_counter()
+    try:
+        converter = TransformersConverter(str(model.path), copy_files=present)
+        converter.convert(str(output), quantization=quantization)
+    except ImportError as exc:
+        raise ModelError(
+            f"converting needs transformers and torch ({exc.name} is missing); "
+            "install them, or convert on another machine and copy the store"
+        ) from exc
+    except (NotImplementedError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelError(
+            f"cannot convert {model.model_id} to CTranslate2 ({type(exc).__name__}: {exc}); "
+            "use --backend transformers"
+        ) from exc
+    log.info("converted %s in %.1f s", model.model_id, time.perf_counter() - started)
+
+
+def _write_metadata(model: ResolvedModel, quantization: str, output: Path) -> None:
+    import ctranslate2
+
+    from translate import __version__
+
+    record = {
+        "model_id": model.model_id,
+        "revision": model.revision,
+        "quantization": quantization,
+        "source_path": str(model.path),
+        "ctranslate2_version": ctranslate2.__version__,
+        "el2en_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (output / METADATA_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def read_conversion(path: Path) -> Conversion:
+    """Return the description of the conversion stored at ``path``."""
+    try:
+        record = json.loads((path / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path} is not a complete conversion ({exc})") from exc
+    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    return Conversion(
+        path=path,
+        model_id=str(record.get("model_id", "?")),
+        revision=str(record.get("revision", "?")),
+        quantization=str(record.get("quantization", path.name)),
+        ctranslate2_version=str(record.get("ctranslate2_version", "?")),
+        created=str(record.get("created", "?")),
+        size_bytes=size,
+    )
+
+
+def list_converted() -> list[Conversion]:
+    """Return every complete conversion in the store, sorted by model id and revision."""
+    root = store_root()
+    if not root.is_dir():
+        return []
+    found = [
+        read_conversion(path)
+        for path in root.glob("*/*/*")
+        if path.is_dir() and not path.name.startswith(".") and is_complete(path)
+    ]
+    return sorted(found, key=lambda c: (c.model_id, c.revision, c.quantization))
+
+
+def info(model_ref: str) -> list[Conversion]:
+    """Return the conversions of the model named ``model_ref`` (hub id or folder)."""
+    from translate.hub import looks_local
+
+    if looks_local(model_ref):
+        model_ref = str(Path(model_ref).expanduser().resolve())
+    return [c for c in list_converted() if c.model_id == model_ref]
