@@ -1,0 +1,191 @@
+"""The CTranslate2 backend: same translations as the transformers reference, no torch import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, read_pairs
+
+from translate.backends import DecodeOptions
+from translate.backends.ct2 import CTranslate2Backend, available, resolve_compute_type
+from translate.backends.hf import TransformersBackend
+from translate.errors import BackendError
+from translate.hub import ResolvedModel, resolve_model
+from translate.normalise import normalise
+from translate.types import Translation
+
+BATCH = 8
+#: int8 may change a translation where two tokens score within rounding of each other.
+#: The fixture model is trained to a wide margin, so none does; a real model measured
+#: with benchmarks/throughput.py may differ on a few sentences in a hundred.
+INT8_MAX_DIFFERENT = 0
+
+
+@pytest.fixture(scope="session")
+def model(fixture_model: Path) -> ResolvedModel:
+    return resolve_model(str(fixture_model))
+
+
+@pytest.fixture(scope="session")
+def sources() -> list[str]:
+    return [normalise(el) for el, _ in read_pairs()]
+
+
+def translate_all(backend: object, sources: list[str]) -> list[Translation]:
+    """Translate in fixed batches, so both backends see the same padding."""
+    out: list[Translation] = []
+    for i in range(0, len(sources), BATCH):
+        out.extend(backend.translate_batch(sources[i : i + BATCH]))  # type: ignore[attr-defined]
+    return out
+
+
+_reference_cache: dict[tuple[int, int], list[Translation]] = {}
+
+
+def reference(model: ResolvedModel, sources: list[str], beam: int, limit: int) -> list[Translation]:
+    key = (beam, limit)
+    if key not in _reference_cache:
+        options = DecodeOptions(beam_size=beam, max_output_tokens=limit)
+        _reference_cache[key] = translate_all(TransformersBackend(model, options), sources)
+    return _reference_cache[key]
+
+
+def ct2(model: ResolvedModel, beam: int, compute: str, limit: int = 256) -> CTranslate2Backend:
+    options = DecodeOptions(beam_size=beam, compute_type=compute, max_output_tokens=limit)
+    return CTranslate2Backend(model, options)
+
+
+def test_available() -> None:
+    assert available()
+
+
+@pytest.mark.parametrize("beam", [1, 4])
+def test_float32_gives_the_reference_output_for_every_sentence(
+    model: ResolvedModel, sources: list[str], beam: int
+) -> None:
+    expected = reference(model, sources, beam, 256)
+    got = translate_all(ct2(model, beam, "float32"), sources)
+    assert got == expected  # text, hit_max_length and target_tokens, sentence by sentence
+
+
+@pytest.mark.parametrize("beam", [1, 4])
+def test_int8_agrees_with_the_reference(
+    model: ResolvedModel, sources: list[str], beam: int
+) -> None:
+    expected = reference(model, sources, beam, 256)
+    got = translate_all(ct2(model, beam, "int8"), sources)
+    different = [(e.text, g.text) for e, g in zip(expected, got, strict=True) if e != g]
+    assert len(different) <= INT8_MAX_DIFFERENT, different
+
+
+@pytest.mark.parametrize("beam", [1, 4])
+def test_both_backends_flag_the_length_limit_alike(
+    model: ResolvedModel, sources: list[str], beam: int
+) -> None:
+    expected = reference(model, sources, beam, 6)
+    got = translate_all(ct2(model, beam, "float32", limit=6), sources)
+    assert got == expected
+    assert any(t.hit_max_length for t in got)
+    assert all(t.target_tokens <= 6 for t in got)
+
+
+def test_the_fixture_references_come_out(model: ResolvedModel, sources: list[str]) -> None:
+    got = ct2(model, 4, "default").translate_batch(sources[:BATCH])
+    assert [t.text for t in got] == [en for _, en in read_pairs()[:BATCH]]
+    assert not any(t.hit_max_length for t in got)
+    assert all(t.target_tokens > 0 for t in got)
+
+
+def test_signature_and_default_compute_type(model: ResolvedModel) -> None:
+    import ctranslate2
+
+    backend = ct2(model, 4, "default")
+    assert backend.signature == {
+        "backend": f"ctranslate2-{ctranslate2.__version__}",
+        "device": "cpu",
+        "compute": "int8",
+    }
+    assert backend.path.name == "int8"
+    assert backend.translate_batch([]) == []
+
+
+def test_compute_type_resolution() -> None:
+    cpu = {"int8", "int8_float32", "float32"}
+    assert resolve_compute_type("default", "cpu", cpu) == "int8"
+    assert resolve_compute_type("default", "cuda", {"float16", "int8_float16", "float32"}) == (
+        "float16"
+    )
+    assert resolve_compute_type("float32", "cpu", cpu) == "float32"
+    with pytest.raises(BackendError, match=r"'float16' is not supported.*choose one of"):
+        resolve_compute_type("float16", "cpu", cpu)
+
+
+def test_cuda_without_a_gpu_is_a_backend_error(
+    model: ResolvedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ctranslate2.get_cuda_device_count", lambda: 0)
+    with pytest.raises(BackendError, match="no CUDA device"):
+        CTranslate2Backend(model, DecodeOptions(device="cuda"))
+
+
+NO_TORCH = """
+import json, sys
+from translate.backends import DecodeOptions, load_backend
+from translate.hub import resolve_model
+backend = load_backend("ctranslate2", resolve_model(sys.argv[1]), DecodeOptions())
+texts = [t.text for t in backend.translate_batch(sys.argv[2:])]
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "transformers"))
+print(json.dumps({"texts": texts, "heavy": heavy}))
+"""
+
+
+def test_translating_with_a_converted_model_imports_no_torch(
+    model: ResolvedModel, sources: list[str]
+) -> None:
+    ct2(model, 4, "default")  # converted in this process (that may import torch)
+    result = subprocess.run(
+        [sys.executable, "-c", NO_TORCH, str(model.path), *sources[:2]],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    report = json.loads(result.stdout)
+    assert report["heavy"] == []
+    assert report["texts"] == [en for _, en in read_pairs()[:2]]
+
+
+def test_the_command_line_imports_no_torch(model: ResolvedModel, tmp_path: Path) -> None:
+    ct2(model, 4, "default")
+    source = tmp_path / "one.txt"
+    source.write_text(read_pairs()[0][0] + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "translate",
+            "translate",
+            str(source),
+            "--model",
+            str(model.path),
+            "--backend",
+            "auto",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    assert result.stdout == read_pairs()[0][1] + "\n"
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers")}
