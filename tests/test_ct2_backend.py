@@ -50,7 +50,8 @@ _reference_cache: dict[tuple[int, int], list[Translation]] = {}
 def reference(model: ResolvedModel, sources: list[str], beam: int, limit: int) -> list[Translation]:
     key = (beam, limit)
     if key not in _reference_cache:
-        options = DecodeOptions(beam_size=beam, max_output_tokens=limit)
+        # One thread: a tiny model gains nothing from more, and a busy machine loses.
+        options = DecodeOptions(beam_size=beam, max_output_tokens=limit, threads=1)
         _reference_cache[key] = translate_all(TransformersBackend(model, options), sources)
     return _reference_cache[key]
 

@@ -14,6 +14,7 @@ already converted model needs neither.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -30,6 +31,8 @@ from typing import TYPE_CHECKING
 from translate.errors import ModelError, OutputError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from translate.hub import ResolvedModel
 
 log = logging.getLogger("translate")
@@ -219,8 +222,9 @@ def _run_converter(model: ResolvedModel, quantization: str, output: Path) -> Non
     present = [f for f in TOKENIZER_FILES if (model.path / f).is_file()]
     started = time.perf_counter()
     try:
-        converter = TransformersConverter(str(model.path), copy_files=present)
-        converter.convert(str(output), quantization=quantization)
+        with _quiet_transformers():
+            converter = TransformersConverter(str(model.path), copy_files=present)
+            converter.convert(str(output), quantization=quantization)
     except ImportError as exc:
         raise ModelError(
             f"converting needs transformers and torch ({exc.name} is missing); "
@@ -232,6 +236,20 @@ def _run_converter(model: ResolvedModel, quantization: str, output: Path) -> Non
             "use --backend transformers"
         ) from exc
     log.info("converted %s in %.1f s", model.model_id, time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Hide transformers' "Loading weights" bar: a conversion is announced in one line."""
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def _write_metadata(model: ResolvedModel, quantization: str, output: Path) -> None:

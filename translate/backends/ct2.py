@@ -32,6 +32,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("translate")
 
 #: Compute types tried in order when the user asks for "default", per device.
+#: Sentences per CTranslate2 call.  Beam search keeps beam x vocabulary scores per
+#: sentence (58,101 floats for OPUS-MT, several copies), so peak memory grows by ~8 MB
+#: per sentence in a call, while on CPU throughput is flat from 32 sentences up and
+#: falls beyond 128 (docs/backends.md).  Larger batches from the pipeline are split
+#: (sorted by length) by CTranslate2 itself.
+MAX_BATCH_SENTENCES = 32
+
 DEFAULT_COMPUTE = {
     "cpu": ("int8", "int8_float32", "float32"),
     "cuda": ("float16", "int8_float16", "float32"),
@@ -127,6 +134,7 @@ class CTranslate2Backend:
         options = self.options
         results = self.translator.translate_batch(
             [self.tokenizer.source_pieces(s) for s in sources],
+            max_batch_size=MAX_BATCH_SENTENCES,
             beam_size=options.beam_size,
             # Stop once beam_size hypotheses have ended, as transformers does
             # with early_stopping=True (CTranslate2 only exits on the first

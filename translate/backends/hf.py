@@ -34,6 +34,11 @@ class TransformersBackend:
             raise BackendError("--device cuda: torch sees no CUDA device on this machine")
         dtype = torch.float16 if options.compute_type == "float16" else torch.float32
         self.compute_type = "float16" if dtype == torch.float16 else "float32"
+        from transformers.utils import logging as hf_logging
+
+        # transformers 5 draws a "Loading weights" bar on stderr; el2en draws its own.
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(str(model.path))
             self.model = MarianMTModel.from_pretrained(str(model.path), dtype=dtype)
@@ -42,6 +47,9 @@ class TransformersBackend:
                 f"cannot load model from {model.path} ({type(exc).__name__}: {exc}); "
                 "the folder may be corrupt: delete it and fetch the model again"
             ) from exc
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
         self.model.eval().to(options.device)  # type: ignore[no-untyped-call]
         self._eos = self.tokenizer.eos_token_id
         self._exclude_padding_token()
