@@ -28,7 +28,7 @@ def test_identical_sentences_are_translated_once(
     out = list(translator(fixture_model).translate(document_sentences(doc(text))))
     assert [s.translation for s in out] == ["Ο ΚΙΜ ΉΡΘΕ."] * 3 + ['Η ΜΌΣΧΑ "ΑΠΆΝΤΗΣΕ".']
     sent = [s for batch in echo_backend.batches for s in batch]
-    assert sorted(sent) == ["Ο Κιμ ήρθε.", 'Η Μόσχα "απάντησε".']
+    assert sorted(sent) == sorted(["Ο Κιμ ήρθε.", 'Η Μόσχα "απάντησε".'])
 
 
 def test_cache_carries_across_windows(fixture_model: Path, echo_backend: EchoBackend) -> None:

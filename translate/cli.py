@@ -351,6 +351,15 @@ def segment(
         raise CliError(str(exc)) from None
 
 
+def _add_models_group() -> None:
+    from translate.cli_models import models
+
+    cli.add_command(models)
+
+
+_add_models_group()
+
+
 def main() -> None:
     """Run the el2en command line."""
     cli(prog_name="el2en")
