@@ -216,3 +216,20 @@ def test_nothing_to_translate_passes_through(fixture_model: Path) -> None:
         ("10.000", "10.000", ["passthrough"]),
         ("skai.gr", "skai.gr", ["passthrough"]),
     ]
+
+
+def test_segment_command_prints_sentences_and_paragraphs() -> None:
+    code, out, err = run("segment", str(SEED))
+    assert (code, err) == (0, "")
+    assert out == "\n".join("\n".join(p) + "\n" for p in seed_sentences())
+
+
+def test_segment_command_jsonl_spans_and_stdin() -> None:
+    text = "Ο κ. Παπαδόπουλος ήρθε στις 10:30 π.μ. Τι έγινε; Τίποτα.\r\n\r\nΠηγή: skai.gr\r\n"
+    code, out, _ = run("segment", "-", "--format", "jsonl", input=text)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["el"] for r in rows] == [
+        "Ο κ. Παπαδόπουλος ήρθε στις 10:30 π.μ.", "Τι έγινε;", "Τίποτα.", "Πηγή: skai.gr"]
+    assert [(r["paragraph"], r["sentence"]) for r in rows] == [(0, 0), (0, 1), (0, 2), (1, 0)]
+    assert all(text[r["span"][0] : r["span"][1]] == r["el"] for r in rows)
