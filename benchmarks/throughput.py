@@ -345,6 +345,7 @@ def throughput(args: argparse.Namespace) -> None:
     converted = convert_once(model_dir, store, "int8")
     sentences = workload(args.sentences, seed=7)
     naive = sentences[: args.naive]
+    subset = sentences[: args.hf_sentences]
     print(f"# el2en throughput benchmark: {' '.join(sys.argv[1:]) or '(defaults)'}")
     print(f"# machine: {machine()}")
     print(
@@ -353,12 +354,13 @@ def throughput(args: argparse.Namespace) -> None:
     )
     print(
         f"# workload: {len(sentences)} Greek-like sentences, beam {BEAM}, batches of {BATCH};"
-        f" naive loop on the first {len(naive)}; {args.threads} threads"
+        f" transformers on the first {len(subset)}, the naive loop on the first {len(naive)};"
+        f" {args.threads} threads"
     )
     rows: list[tuple[str, dict[str, Any]]] = []
     systems = [
         ("transformers naive (1 per generate)", "naive", naive, model_dir),
-        ("transformers batched (32, sorted)", "hf-batched", sentences, model_dir),
+        ("transformers batched (32, sorted)", "hf-batched", subset, model_dir),
         ("ctranslate2 int8 raw (32, sorted)", "ct2-int8", sentences, converted),
     ]
     for name, system, subset, folder in systems:
@@ -369,15 +371,14 @@ def throughput(args: argparse.Namespace) -> None:
     for backend in ("ctranslate2", "transformers"):
         name = f"el2en e2e --backend {backend}"
         log(f"running {name} ...")
-        result = run_el2en(
-            model_dir, sentences, work, store, backend, args.threads, f"e2e-{backend}"
-        )
+        inputs = sentences if backend == "ctranslate2" else subset
+        result = run_el2en(model_dir, inputs, work, store, backend, args.threads, f"e2e-{backend}")
         result.pop("output")
         # The same backend's raw run on the same sentences: its own outputs' token counts
         # (re-encoding el2en's text would not give back the generated pieces).
         result["target_tokens"] = rows[2 if backend == "ctranslate2" else 1][1]["target_tokens"]
-        if result["rows"] != len(sentences):
-            log(f"warning: {name} wrote {result['rows']} rows for {len(sentences)} sentences")
+        if result["rows"] != len(inputs):
+            log(f"warning: {name} wrote {result['rows']} rows for {len(inputs)} sentences")
         rows.append((name, result))
         log(f"  {result['seconds']:.1f} s")
     naive_rate = rows[0][1]["sentences"] / rows[0][1]["seconds"]
@@ -451,9 +452,17 @@ def main() -> None:
     parser.add_argument(
         "--naive", type=int, default=24, help="sentences for the naive one-per-generate() loop"
     )
+    parser.add_argument(
+        "--hf-sentences",
+        type=int,
+        default=128,
+        help="sentences for batched transformers and el2en --backend transformers",
+    )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
-        "--quick", action="store_true", help="96 sentences, 8 naive; memory sizes 2,000 and 20,000"
+        "--quick",
+        action="store_true",
+        help="96 sentences, 64 for transformers, 8 naive; memory sizes 2,000 and 20,000",
     )
     parser.add_argument(
         "--memory", action="store_true", help="measure el2en peak RSS on growing inputs instead"
@@ -470,6 +479,7 @@ def main() -> None:
         return
     if args.quick:
         args.sentences, args.naive = min(args.sentences, 96), min(args.naive, 8)
+        args.hf_sentences = min(args.hf_sentences, 64)
         args.memory_sizes = [2_000, 20_000]
     started = time.perf_counter()
     memory(args) if args.memory else throughput(args)

@@ -190,3 +190,22 @@ def test_the_command_line_imports_no_torch(model: ResolvedModel, tmp_path: Path)
     assert result.stdout == read_pairs()[0][1] + "\n"
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
     assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers")}
+
+
+def test_sub_batches_are_sorted_chunks_of_32() -> None:
+    from translate.backends.ct2 import MAX_BATCH_SENTENCES, sub_batches
+
+    lengths = [(i * 37) % 101 for i in range(70)]
+    chunks = sub_batches(lengths)
+    assert [len(c) for c in chunks] == [MAX_BATCH_SENTENCES, MAX_BATCH_SENTENCES, 6]
+    flat = [i for c in chunks for i in c]
+    assert sorted(flat) == list(range(70))
+    assert [lengths[i] for i in flat] == sorted(lengths)
+
+
+def test_a_large_batch_agrees_too(model: ResolvedModel, sources: list[str]) -> None:
+    """More than 32 sentences in one call: both backends split it into the same chunks."""
+    options = DecodeOptions(beam_size=4, compute_type="float32", threads=1)
+    expected = TransformersBackend(model, options).translate_batch(sources)
+    assert CTranslate2Backend(model, options).translate_batch(sources) == expected
+    assert [t.text for t in expected] == [en for _, en in read_pairs()]

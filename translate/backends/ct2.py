@@ -17,8 +17,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import sys
 from typing import TYPE_CHECKING
 
+from translate.batching import plan_batches
 from translate.errors import BackendError, ModelError
 from translate.tokenizer import EOS, UNK, MarianSpm
 from translate.types import Translation
@@ -32,17 +34,25 @@ if TYPE_CHECKING:
 log = logging.getLogger("translate")
 
 #: Compute types tried in order when the user asks for "default", per device.
-#: Sentences per CTranslate2 call.  Beam search keeps beam x vocabulary scores per
-#: sentence (58,101 floats for OPUS-MT, several copies), so peak memory grows by ~8 MB
-#: per sentence in a call, while on CPU throughput is flat from 32 sentences up and
-#: falls beyond 128 (docs/backends.md).  Larger batches from the pipeline are split
-#: (sorted by length) by CTranslate2 itself.
+#: Sentences per decoding call, in both backends.  Beam search keeps beam x vocabulary
+#: scores per sentence (58,101 floats for OPUS-MT, several copies), so peak memory grows
+#: by ~8 MB per sentence in a call, while on CPU CTranslate2's throughput is flat from 32
+#: sentences up and falls beyond 128 (docs/backends.md).
 MAX_BATCH_SENTENCES = 32
 
 DEFAULT_COMPUTE = {
     "cpu": ("int8", "int8_float32", "float32"),
     "cuda": ("float16", "int8_float16", "float32"),
 }
+
+
+def sub_batches(lengths: list[int]) -> list[list[int]]:
+    """Return indices in chunks of at most MAX_BATCH_SENTENCES, sorted by length.
+
+    Both backends decode a pipeline batch in these same chunks: padding changes
+    floating-point sums, so the same chunks are part of giving the same output.
+    """
+    return plan_batches(lengths, sys.maxsize, MAX_BATCH_SENTENCES)
 
 
 def available() -> bool:
@@ -131,10 +141,18 @@ class CTranslate2Backend:
         """Return one translation per normalised source, in order."""
         if not sources:
             return []
+        pieces = [self.tokenizer.source_pieces(s) for s in sources]
+        translations: list[Translation] = [Translation("")] * len(sources)
+        for batch in sub_batches([len(p) for p in pieces]):
+            chunk = self._translate_pieces([pieces[i] for i in batch])
+            for i, translation in zip(batch, chunk, strict=True):
+                translations[i] = translation
+        return translations
+
+    def _translate_pieces(self, pieces: list[list[str]]) -> list[Translation]:
         options = self.options
         results = self.translator.translate_batch(
-            [self.tokenizer.source_pieces(s) for s in sources],
-            max_batch_size=MAX_BATCH_SENTENCES,
+            pieces,
             beam_size=options.beam_size,
             # Stop once beam_size hypotheses have ended, as transformers does
             # with early_stopping=True (CTranslate2 only exits on the first

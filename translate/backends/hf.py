@@ -118,6 +118,17 @@ class TransformersBackend:
         """Return one translation per normalised source, in order."""
         if not sources:
             return []
+        from translate.backends.ct2 import sub_batches
+
+        lengths = [len(ids) for ids in self.tokenizer(sources).input_ids]
+        translations: list[Translation] = [Translation("")] * len(sources)
+        for batch in sub_batches(lengths):
+            chunk = self._generate([sources[i] for i in batch])
+            for i, translation in zip(batch, chunk, strict=True):
+                translations[i] = translation
+        return translations
+
+    def _generate(self, sources: list[str]) -> list[Translation]:
         torch = self._torch
         # No truncation: the pipeline has already split anything too long.
         batch = self.tokenizer(sources, return_tensors="pt", padding=True)
