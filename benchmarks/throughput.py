@@ -363,9 +363,9 @@ def throughput(args: argparse.Namespace) -> None:
         ("transformers batched (32, sorted)", "hf-batched", subset, model_dir),
         ("ctranslate2 int8 raw (32, sorted)", "ct2-int8", sentences, converted),
     ]
-    for name, system, subset, folder in systems:
+    for name, system, inputs, folder in systems:
         log(f"running {name} ...")
-        rows.append((name, run_worker(system, folder, subset, work, args.threads)))
+        rows.append((name, run_worker(system, folder, inputs, work, args.threads)))
         log(f"  {rows[-1][1]['seconds']:.1f} s")
     raw = rows[-1][1]
     for backend in ("ctranslate2", "transformers"):
