@@ -40,12 +40,16 @@ class TranslateConfig:
     backend: str = "auto"
     decode: DecodeOptions = field(default_factory=DecodeOptions)
     max_source_tokens: int = DEFAULT_MAX_SOURCE_TOKENS
-    #: Padded source positions per batch (batch size x longest sentence).
+    #: Padded source positions per batch (batch size x longest sentence).  The
+    #: backends also cap a decoding call at 32 sentences (memory; see
+    #: docs/backends.md), so this mostly groups short sentences together.
     batch_tokens: int = 6000
     #: Sentences read ahead and sorted by length; bounds memory.
     window: int = 1024
-    #: Distinct normalised pieces whose translations are remembered.
-    cache_size: int = 20000
+    #: Distinct normalised pieces whose translations are remembered (least
+    #: recently used go first).  Small enough that memory stays flat on long
+    #: inputs, large enough for a run's repeated boilerplate.
+    cache_size: int = 4096
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
 
 

@@ -45,6 +45,11 @@ class MarianSpm:
         return any(p not in vocab for p in self.source.encode(text, out_type=str))
 
     def detokenise(self, pieces: list[str]) -> str:
-        """Return the text of target ``pieces``, special tokens dropped."""
-        kept = [p for p in pieces if p not in (EOS, PAD)]
-        return str(self.target.decode_pieces(kept)).strip()
+        """Return the text of target ``pieces`` exactly as ``MarianTokenizer.decode`` gives it.
+
+        Special tokens (``<unk>`` too) are skipped, and the word marker of pieces
+        the target model does not know (source-side pieces of the joint
+        vocabulary, such as untranslated Greek) becomes a space.
+        """
+        kept = [p for p in pieces if p not in (EOS, PAD, UNK)]
+        return str(self.target.decode_pieces(kept)).replace("\u2581", " ").strip()

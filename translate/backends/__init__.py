@@ -32,7 +32,8 @@ class DecodeOptions:
     """Decoding settings shared by every backend, so that they agree."""
 
     beam_size: int = 4
-    #: Hard limit on generated target tokens (end token not counted).
+    #: Most decoding steps; the end token takes one. A translation that has not
+    #: ended within them is flagged ``max_length``.
     max_output_tokens: int = 256
     length_penalty: float = 1.0
     #: "cpu" or "cuda"; :func:`open_backend` resolves "auto" before a backend sees it.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from translate.batching import plan_batches
 from translate.errors import BackendError, ModelError
-from translate.tokenizer import EOS, UNK, MarianSpm
+from translate.tokenizer import EOS, MarianSpm
 from translate.types import Translation
 
 if TYPE_CHECKING:
@@ -176,17 +176,7 @@ class CTranslate2Backend:
         if ended:
             pieces = pieces[:-1]
         return Translation(
-            text=self._detokenise(pieces),
+            text=self.tokenizer.detokenise(pieces),
             hit_max_length=not ended,
             target_tokens=len(pieces),
         )
-
-    def _detokenise(self, pieces: list[str]) -> str:
-        """Return the text of target ``pieces`` exactly as ``MarianTokenizer.decode`` would.
-
-        That is: special tokens (``<unk>`` too) skipped, and the word marker of
-        pieces the target model does not know (source-side pieces of the joint
-        vocabulary, such as untranslated Greek) turned into a space.
-        """
-        text = self.tokenizer.detokenise([p for p in pieces if p != UNK])
-        return text.replace("\u2581", " ").strip()
