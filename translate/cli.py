@@ -67,6 +67,15 @@ def verbosity(f: F) -> F:
     return f
 
 
+#: Shared by translate and segment, so both split sentences the same way.
+ano_teleia_option = click.option(
+    "--ano-teleia/--no-ano-teleia",
+    default=False,
+    show_default=True,
+    help="Whether the ano teleia (·) ends a sentence.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="el2en")
 def cli() -> None:
@@ -205,12 +214,7 @@ def _refuse_input_as_output(documents: list[Any], targets: list[tuple[str, list[
     show_default=True,
     help="Decoding limit; a translation that reaches it is flagged 'max_length'.",
 )
-@click.option(
-    "--ano-teleia/--no-ano-teleia",
-    default=False,
-    show_default=True,
-    help="Whether the ano teleia (·) ends a sentence.",
-)
+@ano_teleia_option
 @verbosity
 def translate(
     inputs: tuple[str, ...],
@@ -325,12 +329,7 @@ def _progress_bar(total_bytes: int, enabled: bool) -> Iterator[Callable[[Any], N
     show_default=True,
     help="text: one sentence per line, blank line between paragraphs; jsonl: with spans.",
 )
-@click.option(
-    "--ano-teleia/--no-ano-teleia",
-    default=False,
-    show_default=True,
-    help="Whether the ano teleia (·) ends a sentence.",
-)
+@ano_teleia_option
 @verbosity
 def segment(
     inputs: tuple[str, ...], output: str, fmt: str, ano_teleia: bool, verbose: int, quiet: bool
