@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import ROOT, SEED, seed_sentences
 
 from translate.cli import cli
+from translate.signature import Signature
 
 BACKENDS = ["transformers", "ctranslate2"]
 
@@ -60,6 +61,7 @@ def test_jsonl_rows_line_up_with_the_greek(
     assert code == 0
     header, *rows = [json.loads(line) for line in out.splitlines()]
     assert header["type"] == "signature"
+    assert Signature.parse(header["signature"]).as_dict() == header["fields"]
     fields = header["fields"]
     assert fields["model"] == str(fixture_model) and fields["beam"] == beam
     assert fields["rev"].startswith("local-") and fields["el2en"]
@@ -228,7 +230,10 @@ def test_segment_command_jsonl_spans_and_stdin() -> None:
     text = "Ο κ. Παπαδόπουλος ήρθε στις 10:30 π.μ. Τι έγινε; Τίποτα.\r\n\r\nΠηγή: skai.gr\r\n"
     code, out, _ = run("segment", "-", "--format", "jsonl", input=text)
     assert code == 0
-    rows = [json.loads(line) for line in out.splitlines()]
+    header, *rows = [json.loads(line) for line in out.splitlines()]
+    assert header["type"] == "signature"
+    assert header["fields"]["seg"].startswith("el2en-seg/")
+    assert {r["type"] for r in rows} == {"sentence"}
     assert [r["el"] for r in rows] == [
         "Ο κ. Παπαδόπουλος ήρθε στις 10:30 π.μ.", "Τι έγινε;", "Τίποτα.", "Πηγή: skai.gr"]
     assert [(r["paragraph"], r["sentence"]) for r in rows] == [(0, 0), (0, 1), (0, 2), (1, 0)]

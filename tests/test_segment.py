@@ -212,8 +212,8 @@ def test_seed_article() -> None:
 
 
 def test_signature() -> None:
-    assert segmenter_signature(None) == f"{SEGMENTER_VERSION}|ano:off"
-    assert segmenter_signature(ANO_ON).endswith("|ano:on")
+    assert segmenter_signature(None) == f"{SEGMENTER_VERSION}(ano:off)"
+    assert segmenter_signature(ANO_ON).endswith("(ano:on)")
     assert SEGMENTER_VERSION.startswith("el2en-seg/")
 
 

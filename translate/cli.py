@@ -336,7 +336,7 @@ def segment(
 ) -> None:
     """Split Greek INPUT files into sentences, to audit the splits before translating."""
     _setup_logging(verbose, quiet)
-    from translate.formats.segments import write_jsonl, write_text
+    from translate.formats.segments import segmentation_signature, write_jsonl, write_text
     from translate.output import atomic_output
     from translate.segment import SegmenterOptions
 
@@ -345,7 +345,11 @@ def segment(
         documents = _open_inputs(inputs)
         _refuse_input_as_output(documents, [(output, documents)])
         with atomic_output(output) as stream:
-            (write_jsonl if fmt == "jsonl" else write_text)(_sentences(documents, options), stream)
+            sentences = _sentences(documents, options)
+            if fmt == "jsonl":
+                write_jsonl(sentences, stream, segmentation_signature(options))
+            else:
+                write_text(sentences, stream)
     except TranslateError as exc:
         raise CliError(str(exc)) from None
 

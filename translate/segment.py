@@ -48,7 +48,8 @@ class SegmenterOptions:
 def segmenter_signature(options: SegmenterOptions | None = None) -> str:
     """Return the segmenter's version and policies for output signatures."""
     options = options or SegmenterOptions()
-    return f"{SEGMENTER_VERSION}|ano:{'on' if options.ano_teleia_ends_sentence else 'off'}"
+    # No "|" inside: it separates the fields of an output signature.
+    return f"{SEGMENTER_VERSION}(ano:{'on' if options.ano_teleia_ends_sentence else 'off'})"
 
 
 _QUESTION = "?!;\u037e"

@@ -1,4 +1,8 @@
-"""Segmentation output for reviewers: one sentence per line, or JSONL with spans."""
+"""Segmentation output for reviewers: one sentence per line, or JSONL with spans.
+
+The JSONL form starts with a signature record, like the translation formats;
+the one-sentence-per-line form has none, so that it stays plain text.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,21 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
+from translate.segment import SegmenterOptions, segmenter_signature
+from translate.signature import Signature
 from translate.types import Sentence
 
 
 def one_line(text: str) -> str:
     """Return ``text`` with its line breaks and runs of whitespace turned to single spaces."""
     return " ".join(text.split())
+
+
+def segmentation_signature(options: SegmenterOptions) -> Signature:
+    """Return the signature of a segmentation: the segmenter's and el2en's versions."""
+    from translate import __version__
+
+    return Signature((("seg", segmenter_signature(options)), ("el2en", __version__)))
 
 
 def write_text(sentences: Iterable[Sentence], stream: TextIO) -> int:
@@ -27,11 +40,14 @@ def write_text(sentences: Iterable[Sentence], stream: TextIO) -> int:
     return count
 
 
-def write_jsonl(sentences: Iterable[Sentence], stream: TextIO) -> int:
-    """Write one JSON record per sentence with its span in the source."""
+def write_jsonl(sentences: Iterable[Sentence], stream: TextIO, signature: Signature) -> int:
+    """Write a signature record, then one record per sentence with its span in the source."""
+    header = {"type": "signature", "signature": str(signature), "fields": signature.as_dict()}
+    stream.write(json.dumps(header, ensure_ascii=False) + "\n")
     count = 0
     for s in sentences:
         record = {
+            "type": "sentence",
             "doc": s.doc_id,
             "paragraph": s.paragraph,
             "sentence": s.index,
