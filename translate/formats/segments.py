@@ -6,10 +6,10 @@ the one-sentence-per-line form has none, so that it stays plain text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import TextIO
 
+from translate.formats.jsonl import sentence_record, write_records
 from translate.segment import SegmenterOptions, segmenter_signature
 from translate.signature import Signature
 from translate.types import Sentence
@@ -42,18 +42,4 @@ def write_text(sentences: Iterable[Sentence], stream: TextIO) -> int:
 
 def write_jsonl(sentences: Iterable[Sentence], stream: TextIO, signature: Signature) -> int:
     """Write a signature record, then one record per sentence with its span in the source."""
-    header = {"type": "signature", "signature": str(signature), "fields": signature.as_dict()}
-    stream.write(json.dumps(header, ensure_ascii=False) + "\n")
-    count = 0
-    for s in sentences:
-        record = {
-            "type": "sentence",
-            "doc": s.doc_id,
-            "paragraph": s.paragraph,
-            "sentence": s.index,
-            "span": [s.start, s.end],
-            "el": s.source,
-        }
-        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
-    return count
+    return write_records((sentence_record(s) for s in sentences), stream, signature)
