@@ -21,9 +21,10 @@ from translate.types import Translation
 
 BATCH = 8
 #: int8 may change a translation where two tokens score within rounding of each other.
-#: The fixture model is trained to a wide margin, so none does; a real model measured
-#: with benchmarks/throughput.py may differ on a few sentences in a hundred.
-INT8_MAX_DIFFERENT = 0
+#: On one CPU the fixture gave no difference; on an AMD EPYC without AVX-512 (CTranslate2
+#: dispatches other int8 kernels there) beam 4 flips one near tie of 65 sentences
+#: ("in Tokyo" / "inokyo").  float32 must still agree exactly; int8 may differ on a few.
+INT8_MAX_DIFFERENT = 2
 
 
 @pytest.fixture(scope="session")
