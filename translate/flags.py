@@ -16,4 +16,9 @@ PASSTHROUGH = "passthrough"
 #: The source contains pieces the model's vocabulary does not know.
 UNKNOWN_TOKENS = "unknown_tokens"
 
-ALL = (SPLIT, MAX_LENGTH, PASSTHROUGH, UNKNOWN_TOKENS)
+#: Taken from a cross-run translation cache, not decoded in this run.
+CACHED = "cached"
+#: A reviewer's translation from the translation memory, used instead of the model's.
+HUMAN = "human"
+
+ALL = (SPLIT, MAX_LENGTH, PASSTHROUGH, UNKNOWN_TOKENS, CACHED, HUMAN)

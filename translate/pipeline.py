@@ -8,9 +8,10 @@ whatever the input's size.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import groupby
+from typing import Protocol
 
 from translate import __version__, flags
 from translate.backends import Backend, DecodeOptions, open_backend
@@ -46,9 +47,10 @@ class TranslateConfig:
     batch_tokens: int = 6000
     #: Sentences read ahead and sorted by length; bounds memory.
     window: int = 1024
-    #: Distinct normalised pieces whose translations are remembered (least
-    #: recently used go first).  Small enough that memory stays flat on long
-    #: inputs, large enough for a run's repeated boilerplate.
+    #: Distinct normalised pieces of one document whose translations are
+    #: remembered (least recently used go first), so a document's repeated
+    #: sentences are translated once.  Small enough that memory stays flat on
+    #: long inputs.  Never shared between documents: see :class:`Translator`.
     cache_size: int = 4096
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
 
@@ -74,15 +76,49 @@ def document_sentences(
             )
 
 
-class Translator:
-    """A loaded model and backend that translate streams of sentences."""
+class TranslationStore(Protocol):
+    """Translations kept outside a run: a cross-run cache or a translation memory.
 
-    def __init__(self, config: TranslateConfig, model: ResolvedModel | None = None) -> None:
+    Keys are normalised source strings.  A store is bound to one signature (a
+    cache keys its rows by every field that can change a translation), so the
+    pipeline only asks for text.
+    """
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
+        """Return the stored translations of those ``keys`` that have one."""
+        ...
+
+    def put_many(self, items: Mapping[str, Translation]) -> None:
+        """Store the model's translations of ``items``' keys."""
+        ...
+
+
+class Translator:
+    """A loaded model and backend that translate streams of sentences.
+
+    A document's translation depends only on that document and the signature:
+    sentences are batched, de-duplicated and length-sorted within one document
+    at a time, never together with another document's (padding and batch
+    composition can flip near ties in beam search).  A ``cache`` (cross-run,
+    flagged ``cached``) and a ``memory`` of human translations (consulted first,
+    flagged ``human``) are the deliberate exceptions.
+    """
+
+    def __init__(
+        self,
+        config: TranslateConfig,
+        model: ResolvedModel | None = None,
+        *,
+        backend: Backend | None = None,
+        cache: TranslationStore | None = None,
+        memory: TranslationStore | None = None,
+    ) -> None:
         self.config = config
         self.model = model or resolve_model(config.model, config.revision)
         self.tokens = MarianSpm(self.model.path)
-        self.backend: Backend = open_backend(config.backend, self.model, config.decode)
-        self._cache: OrderedDict[str, Translation] = OrderedDict()
+        self.backend: Backend = backend or open_backend(config.backend, self.model, config.decode)
+        self.cache = cache
+        self.memory = memory
         self.signature = self._signature()
 
     def _signature(self) -> Signature:
@@ -108,45 +144,63 @@ class Translator:
         self, sentences: Iterable[Sentence], on_done: Callable[[Sentence], None] | None = None
     ) -> Iterator[Sentence]:
         """Yield each sentence with its translation and flags, in the order given."""
-        for window in windows(sentences, self.config.window):
-            for sentence in self._translate_window(window):
-                if on_done is not None:
-                    on_done(sentence)
-                yield sentence
+        for _, document in groupby(sentences, key=lambda s: s.doc_id):
+            seen = _Lru(self.config.cache_size)  # this document's repeats only
+            for window in windows(document, self.config.window):
+                for sentence in self._translate_window(window, seen):
+                    if on_done is not None:
+                        on_done(sentence)
+                    yield sentence
 
-    def _translate_window(self, window: list[Sentence]) -> list[Sentence]:
-        plans = [self._plan(s) for s in window]
+    def _translate_window(self, window: list[Sentence], seen: _Lru) -> list[Sentence]:
+        human = self.memory.get_many([s.normalised for s in window]) if self.memory else {}
+        plans = [[] if s.normalised in human else self._plan(s) for s in window]
         known: dict[str, Translation] = {}
+        pieces = list(dict.fromkeys(p for plan in plans for p in plan))
         todo: list[str] = []
-        for piece in dict.fromkeys(p for pieces in plans for p in pieces):
-            if piece in self._cache:
-                self._cache.move_to_end(piece)
-                known[piece] = self._cache[piece]
-            else:
+        for piece in pieces:
+            found = seen.get(piece)
+            if found is None:
                 todo.append(piece)
+            else:
+                known[piece] = found
+        if todo and self.cache is not None:
+            cached = self.cache.get_many(todo)
+            known.update({p: replace(t, origin="cached") for p, t in cached.items()})
+            todo = [p for p in todo if p not in cached]
         if todo:
             costs = [self.tokens.count(p) for p in todo]
             results = run_in_batches(
                 todo, costs, self.backend.translate_batch, self.config.batch_tokens
             )
-            for piece, result in zip(todo, results, strict=True):
-                known[piece] = result
-                self._remember(piece, result)
+            fresh = dict(zip(todo, results, strict=True))
+            known.update(fresh)
+            if self.cache is not None:
+                self.cache.put_many(fresh)
+        for piece in pieces:
+            seen.put(piece, known[piece])
         return [
-            self._align(s, [known[p] for p in pieces])
-            for s, pieces in zip(window, plans, strict=True)
+            self._human(s, human[s.normalised])
+            if s.normalised in human
+            else self._align(s, [known[p] for p in plan])
+            for s, plan in zip(window, plans, strict=True)
         ]
+
+    @staticmethod
+    def _human(sentence: Sentence, found: Translation) -> Sentence:
+        """Return the sentence with a reviewer's translation from the memory."""
+        return replace(
+            sentence,
+            translation=found.text,
+            flags=(flags.HUMAN,),
+            provenance=found.provenance,
+        )
 
     def _plan(self, sentence: Sentence) -> list[str]:
         """Return the pieces of the sentence the model must translate (none for passthrough)."""
         if nothing_to_translate(sentence.normalised):
             return []
         return split_to_fit(sentence.normalised, self.tokens.count, self.config.max_source_tokens)
-
-    def _remember(self, piece: str, result: Translation) -> None:
-        self._cache[piece] = result
-        if len(self._cache) > self.config.cache_size:
-            self._cache.popitem(last=False)
 
     def _align(self, sentence: Sentence, results: list[Translation]) -> Sentence:
         """Return the sentence with its pieces' translations joined back and its flags."""
@@ -159,5 +213,39 @@ class Translator:
             found.append(flags.MAX_LENGTH)
         if self.tokens.has_unknown(sentence.normalised):
             found.append(flags.UNKNOWN_TOKENS)
+        if any(r.origin == "cached" for r in results):
+            found.append(flags.CACHED)
         text = " ".join(r.text for r in results if r.text)
-        return replace(sentence, translation=text, flags=tuple(found))
+        return replace(sentence, translation=text, flags=tuple(found), score=_score(results))
+
+
+def _score(results: list[Translation]) -> float | None:
+    """Return the pieces' scores averaged over their target tokens (None if any lacks one)."""
+    scores = [r.score for r in results]
+    if any(score is None for score in scores):
+        return None
+    weights = [r.target_tokens + 1 for r in results]  # +1: the end token is scored too
+    total = sum(w * s for w, s in zip(weights, scores, strict=True) if s is not None)
+    return total / sum(weights)
+
+
+class _Lru:
+    """A bounded map that forgets the least recently used entry first."""
+
+    def __init__(self, size: int) -> None:
+        from collections import OrderedDict
+
+        self.size = size
+        self.items: OrderedDict[str, Translation] = OrderedDict()
+
+    def get(self, key: str) -> Translation | None:
+        found = self.items.get(key)
+        if found is not None:
+            self.items.move_to_end(key)
+        return found
+
+    def put(self, key: str, value: Translation) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)

@@ -36,6 +36,11 @@ class Sentence:
     #: The sentence begins a line of the source (a headline or dateline came
     #: before it, or it opens its paragraph), so text output starts a line too.
     starts_line: bool = False
+    #: The model's length-normalised log-probability of the translation (mean per
+    #: target token, end token included); None when the model did not make it.
+    score: float | None = None
+    #: Where a translation that is not the model's came from (a reviewed file).
+    provenance: str | None = None
 
     @property
     def span(self) -> tuple[int, int]:
@@ -51,3 +56,12 @@ class Translation:
     # True when decoding stopped at the length limit without an end token.
     hit_max_length: bool = False
     target_tokens: int = 0
+    #: Length-normalised log-probability of ``text`` under the model (the sum of
+    #: the target tokens' log-probabilities, end token included, divided by their
+    #: number); None when the backend cannot give it.
+    score: float | None = None
+    #: None for the model's own output; ``"cached"`` for a translation taken from a
+    #: cross-run cache, ``"human"`` for one from the translation memory.
+    origin: str | None = None
+    #: For a human translation: where it came from (file, unit, date).
+    provenance: str | None = None
