@@ -1,24 +1,92 @@
-"""Names of the flags a sentence can carry, for reviewers and scripts.
+"""The flags a sentence can carry, for reviewers and scripts.
 
-Each flag points a human at something that may need a second look.
+Each flag points a human at something that may need a second look.  A flag
+is a :class:`Flag` (a ``str`` enum, so ``Sentence.flags`` stays a tuple of
+plain names that every format can write), with a one-line description and a
+severity that formats use to explain and rank them.
 """
 
 from __future__ import annotations
 
-#: The sentence was longer than the source-token limit; it was cut at clause
-#: boundaries, the pieces translated separately and joined back.
-SPLIT = "split"
-#: Decoding reached its length limit without producing an end token.
-MAX_LENGTH = "max_length"
-#: Nothing to translate (punctuation, numbers, a URL or e-mail alone): the
-#: source is copied to the output instead of going to the model.
-PASSTHROUGH = "passthrough"
-#: The source contains pieces the model's vocabulary does not know.
-UNKNOWN_TOKENS = "unknown_tokens"
+from enum import Enum
 
-#: Taken from a cross-run translation cache, not decoded in this run.
-CACHED = "cached"
-#: A reviewer's translation from the translation memory, used instead of the model's.
-HUMAN = "human"
 
-ALL = (SPLIT, MAX_LENGTH, PASSTHROUGH, UNKNOWN_TOKENS, CACHED, HUMAN)
+class Severity(str, Enum):
+    """How much a flag says about the translation's quality."""
+
+    #: Probably wrong: a reviewer should read it.
+    WARNING = "warning"
+    #: Worth knowing (how it was made), not a sign of a bad translation.
+    INFO = "info"
+
+
+class Flag(str, Enum):
+    """A reason to look at a sentence, with its description and severity."""
+
+    description: str
+    severity: Severity
+
+    def __new__(cls, name: str, severity: Severity, description: str) -> Flag:
+        member = str.__new__(cls, name)
+        member._value_ = name
+        member.severity = severity
+        member.description = description
+        return member
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    SPLIT = (
+        "split",
+        Severity.WARNING,
+        "longer than the model takes: cut at clause boundaries, the pieces translated "
+        "separately and joined",
+    )
+    MAX_LENGTH = (
+        "max_length",
+        Severity.WARNING,
+        "decoding reached its length limit without an end: the translation may be cut or looping",
+    )
+    PASSTHROUGH = (
+        "passthrough",
+        Severity.INFO,
+        "nothing to translate (numbers, punctuation, a URL or e-mail alone): copied unchanged",
+    )
+    UNKNOWN_TOKENS = (
+        "unknown_tokens",
+        Severity.WARNING,
+        "the source has characters the model's vocabulary does not know",
+    )
+    CACHED = (
+        "cached",
+        Severity.INFO,
+        "taken from the translation cache of an earlier run, not decoded in this one",
+    )
+    HUMAN = (
+        "human",
+        Severity.INFO,
+        "a reviewer's translation from the translation memory, used instead of the model's",
+    )
+
+
+SPLIT = Flag.SPLIT.value
+MAX_LENGTH = Flag.MAX_LENGTH.value
+PASSTHROUGH = Flag.PASSTHROUGH.value
+UNKNOWN_TOKENS = Flag.UNKNOWN_TOKENS.value
+CACHED = Flag.CACHED.value
+HUMAN = Flag.HUMAN.value
+
+ALL = tuple(flag.value for flag in Flag)
+_BY_NAME: dict[str, Flag] = {flag.value: flag for flag in Flag}
+
+
+def describe(name: str) -> str:
+    """Return the description of the flag called ``name`` (the name itself if unknown)."""
+    flag = _BY_NAME.get(name)
+    return flag.description if flag else name
+
+
+def is_warning(name: str) -> bool:
+    """Return True when the flag called ``name`` points at a probably wrong translation."""
+    flag = _BY_NAME.get(name)
+    return flag is None or flag.severity is Severity.WARNING
