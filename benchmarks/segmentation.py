@@ -1,10 +1,15 @@
 """Benchmark Greek sentence segmentation: el2en against the libraries it was chosen from.
 
-Prints, for every system and data set, boundary precision, recall and F1, exact-sentence
-accuracy and characters per second::
+Prints, for every system and data set, boundary precision, recall and F1 and exact-sentence
+accuracy under two conventions side by side, and characters per second::
 
     python benchmarks/segmentation.py                    # UD Greek-GDT from ../shared + edge cases
     python benchmarks/segmentation.py --data DIR --systems el2en,pysbd
+
+The two conventions are the treebank's own gold, and "translation units": the same gold
+with the boundaries after an ano teleia and after an inline colon (one followed by more text
+on the same line) removed, which is what el2en's default policy aims at.  The edge-case
+table states its own gold, case by case, and is scored once.
 
 Scoring works on non-whitespace character offsets, so a library that trims or rewrites
 whitespace is scored on where it put its boundaries, not on how it spaced its output.  A
@@ -40,8 +45,12 @@ Splitter = Callable[[str], Iterable[str]]
 @dataclass(frozen=True)
 class Document:
     text: str
-    sentences: tuple[str, ...]
-    ano_teleia_ends_sentence: bool = True
+    #: Gold sentences under the treebank's convention (None: no such gold).
+    treebank: tuple[str, ...] | None
+    #: Gold sentences as translation units: el2en's default policy.
+    units: tuple[str, ...] | None
+    #: The ano-teleia policy el2en follows when it is run "per case".
+    ano_teleia_ends_sentence: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,34 +59,42 @@ class Score:
     recall: float
     f1: float
     exact: float
-    chars_per_second: float
 
 
 def load_ud(path: Path, *, join_ano_teleia: bool = False) -> list[Document]:
-    """Return the documents of one UD Greek-GDT JSONL file (treebank: ano teleia ends).
+    """Return the documents of one UD Greek-GDT JSONL file.
 
-    With ``join_ano_teleia``, a gold sentence ending in an ano teleia is joined to the
-    next one: the gold data then follows el2en's default policy instead of the treebank's.
+    ``treebank`` is the treebank's gold (an ano teleia and some colons end a sentence)
+    and ``units`` the translation-unit gold: a sentence ending in an ano teleia, or in a
+    colon followed by more text on the same line, is joined to the next one.  With
+    ``join_ano_teleia``, ``treebank`` has the ano-teleia joins only: the gold that earlier
+    versions of this benchmark reported as ``+ano-joined``, kept for comparison.
     """
     with path.open(encoding="utf-8") as lines:
         rows = [json.loads(line) for line in lines if line.strip()]
     documents = []
     for row in rows:
         sentences = list(row["sentences"])
-        if join_ano_teleia:
-            sentences = _join_after_ano_teleia(sentences)
-        documents.append(Document(row["text"], tuple(sentences), not join_ano_teleia))
+        # "joiners": the separator after each sentence but the last (layout files only).
+        joiners = [*row.get("joiners", [" "] * (len(sentences) - 1)), ""]
+        units = _join(sentences, joiners, colons=True)
+        treebank = _join(sentences, joiners, colons=False) if join_ano_teleia else sentences
+        documents.append(Document(row["text"], tuple(treebank), units))
     return documents
 
 
-def _join_after_ano_teleia(sentences: list[str]) -> list[str]:
+def _join(sentences: list[str], joiners: list[str], *, colons: bool) -> tuple[str, ...]:
+    """Join each sentence that ends in an ano teleia (or an inline colon) to the next."""
+    ends = ("\u0387", "\u00b7", ":") if colons else ("\u0387", "\u00b7")
     joined: list[str] = []
-    for sentence in sentences:
-        if joined and joined[-1].rstrip().endswith(("\u0387", "\u00b7")):
+    glue = False
+    for sentence, joiner in zip(sentences, joiners, strict=True):
+        if glue:
             joined[-1] = f"{joined[-1]} {sentence}"
         else:
             joined.append(sentence)
-    return joined
+        glue = sentence.rstrip().endswith(ends) and "\n" not in joiner
+    return tuple(joined)
 
 
 def load_edge_cases(path: Path) -> list[Document]:
@@ -85,7 +102,7 @@ def load_edge_cases(path: Path) -> list[Document]:
     from tests.test_segment import read_cases  # the table has one reader, next to its tests
 
     return [
-        Document(case.text, case.segments, case.ano_teleia_ends_sentence)
+        Document(case.text, None, case.segments, case.ano_teleia_ends_sentence)
         for case in read_cases(path)
     ]
 
@@ -123,28 +140,53 @@ def _spans(document_text: str, sentences: Iterable[str]) -> list[tuple[int, int]
     return spans
 
 
-def score(documents: list[Document], split: Callable[[Document], Iterable[str]]) -> Score:
-    """Return the boundary and exact-sentence scores of ``split`` over ``documents``."""
-    true_positive = predicted_total = gold_total = exact = sentences = 0
+def _boundaries(
+    document: Document, gold: tuple[str, ...], predicted_spans: list[tuple[int, int]]
+) -> tuple[int, int, int, int, int]:
+    gold_spans = _spans(document.text, gold)
+    gold_ends = {end for _, end in gold_spans[:-1]}
+    predicted_ends = {end for _, end in predicted_spans[:-1]}
+    exact = len(set(gold_spans) & set(predicted_spans))
+    return (
+        len(gold_ends & predicted_ends),
+        len(predicted_ends),
+        len(gold_ends),
+        exact,
+        len(gold_spans),
+    )
+
+
+def _score(counts: list[int]) -> Score:
+    true_positive, predicted_total, gold_total, exact, sentences = counts
+    precision = true_positive / predicted_total if predicted_total else 1.0
+    recall = true_positive / gold_total if gold_total else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Score(precision, recall, f1, exact / sentences)
+
+
+def score(
+    documents: list[Document], split: Callable[[Document], Iterable[str]]
+) -> tuple[Score | None, Score | None, float]:
+    """Return the scores of ``split`` under the treebank's gold and as translation units
+    (None where the documents have no such gold), and characters per second."""
+    treebank = [0] * 5
+    units = [0] * 5
     elapsed = 0.0
     for document in documents:
         started = time.perf_counter()
         predicted = list(split(document))
         elapsed += time.perf_counter() - started
-        gold_spans = _spans(document.text, document.sentences)
         predicted_spans = _spans(document.text, predicted)
-        gold_ends = {end for _, end in gold_spans[:-1]}
-        predicted_ends = {end for _, end in predicted_spans[:-1]}
-        true_positive += len(gold_ends & predicted_ends)
-        predicted_total += len(predicted_ends)
-        gold_total += len(gold_ends)
-        exact += len(set(gold_spans) & set(predicted_spans))
-        sentences += len(gold_spans)
-    precision = true_positive / predicted_total if predicted_total else 1.0
-    recall = true_positive / gold_total if gold_total else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        for total, gold in ((treebank, document.treebank), (units, document.units)):
+            if gold is not None:
+                for index, count in enumerate(_boundaries(document, gold, predicted_spans)):
+                    total[index] += count
     characters = sum(len(document.text) for document in documents)
-    return Score(precision, recall, f1, exact / sentences, characters / max(elapsed, 1e-9))
+    return (
+        _score(treebank) if treebank[4] else None,
+        _score(units) if units[4] else None,
+        characters / max(elapsed, 1e-9),
+    )
 
 
 def _package_version(name: str) -> str:
@@ -223,9 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sets",
-        default=",".join((*UD_SETS, "dev_layout+ano-joined", "edge")),
-        help="data sets to run; NAME+ano-joined scores against gold that keeps the ano "
-        "teleia inside sentences (el2en's default policy)",
+        default=",".join((*UD_SETS, "edge")),
+        help="data sets to run: " + ", ".join(UD_SETS) + ", edge; NAME+ano-joined scores "
+        "the treebank column against gold with only the ano-teleia boundaries removed",
     )
     args = parser.parse_args(argv)
 
@@ -238,8 +280,9 @@ def main(argv: list[str] | None = None) -> int:
             path = args.data / f"ud_el_{base}.jsonl"
             data_sets[f"UD {name}"] = load_ud(path, join_ano_teleia=variant == "ano-joined")
 
-    print("| data | system | P | R | F1 | exact | chars/s |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| | | treebank | | | | translation units | | | | |")
+    print("| data | system | P | R | F1 | exact | P | R | F1 | exact | chars/s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     chosen = list(systems(args.systems.split(",")))
     for set_name, documents in data_sets.items():
         for label, split in chosen:
@@ -248,13 +291,20 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 # Each edge case states its own policy.
                 label, split = "el2en (per case)", _el2en(None)[1]
-            result = score(documents, split)
+            treebank, units, speed = score(documents, split)
             print(
-                f"| {set_name} | {label} | {result.precision:.4f} | {result.recall:.4f} "
-                f"| {result.f1:.4f} | {result.exact:.4f} | {result.chars_per_second:,.0f} |",
+                f"| {set_name} | {label} | {_cells(treebank)} | {_cells(units)} | {speed:,.0f} |",
                 flush=True,
             )
     return 0
+
+
+def _cells(result: Score | None) -> str:
+    if result is None:
+        return " | ".join(["–"] * 4)
+    return " | ".join(
+        f"{value:.4f}" for value in (result.precision, result.recall, result.f1, result.exact)
+    )
 
 
 if __name__ == "__main__":
