@@ -1,42 +1,119 @@
 """Output formats behind a small registry, imported lazily by name.
 
-A writer is a function ``write(sentences, stream, signature) -> int`` that
-writes the aligned sentences to a text stream and returns how many it wrote.
+A format writes one or more files (Moses writes two); its module has a
+function ``write(sentences, streams, signature) -> int`` that writes the
+aligned sentences to ``streams`` (one per suffix, in order) and returns how
+many sentences it wrote.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
+
+from translate.errors import UsageError
 
 if TYPE_CHECKING:
     from translate.signature import Signature
     from translate.types import Sentence
 
-#: Format name -> (module, file suffix).
-FORMATS: dict[str, tuple[str, str]] = {
-    "text": ("translate.formats.text", ".en.txt"),
-    "tsv": ("translate.formats.tsv", ".el-en.tsv"),
-    "jsonl": ("translate.formats.jsonl", ".el-en.jsonl"),
-}
-
 
 class Writer(Protocol):
-    """Writes aligned sentences to a stream."""
+    """Writes aligned sentences to one stream per output file."""
 
-    def __call__(self, sentences: Iterable[Sentence], stream: TextIO, signature: Signature) -> int:
+    def __call__(
+        self, sentences: Iterable[Sentence], streams: Sequence[TextIO], signature: Signature
+    ) -> int:
         """Write the sentences and return how many were written."""
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Format:
+    """An output format: its module and the suffix of each file it writes."""
+
+    name: str
+    module: str
+    suffixes: tuple[str, ...]
+    help: str = ""
+
+    def write(
+        self, sentences: Iterable[Sentence], streams: Sequence[TextIO], signature: Signature
+    ) -> int:
+        """Write ``sentences`` to ``streams`` (one per suffix); return how many."""
+        writer: Writer = importlib.import_module(self.module).write
+        return writer(sentences, streams, signature)
+
+
+#: Format name -> Format.  A new format needs an entry here and nothing in the CLI.
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("text", "translate.formats.text", (".en.txt",), "the English article"),
+        Format("tsv", "translate.formats.tsv", (".el-en.tsv",), "aligned rows, tab-separated"),
+        Format("jsonl", "translate.formats.jsonl", (".el-en.jsonl",), "aligned JSON records"),
+        Format("tmx", "translate.formats.tmx", (".el-en.tmx",), "TMX 1.4b translation memory"),
+        Format("xliff", "translate.formats.xliff", (".el-en.xlf",), "XLIFF 1.2 for CAT tools"),
+        Format("moses", "translate.formats.moses", (".el", ".en"), "two line-aligned files"),
+        Format("html", "translate.formats.html", (".el-en.html",), "a review page for a browser"),
+    )
+}
+
+
+def names() -> list[str]:
+    """Return the format names, in registry order."""
+    return list(FORMATS)
+
+
+def get_format(name: str) -> Format:
+    """Return the format called ``name``, or raise UsageError listing the known ones."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UsageError(f"unknown format {name!r}; choose from: {', '.join(FORMATS)}") from None
+
+
 def get_writer(name: str) -> Writer:
-    """Return the writer of format ``name``."""
-    module = importlib.import_module(FORMATS[name][0])
-    writer: Writer = module.write
+    """Return the writer of format ``name``, importing its module now."""
+    writer: Writer = importlib.import_module(get_format(name).module).write
     return writer
 
 
-def suffix(name: str) -> str:
-    """Return the file-name suffix for outputs of format ``name``."""
-    return FORMATS[name][1]
+def parse_formats(value: str) -> tuple[str, ...]:
+    """Return the format names in a comma-separated list, checked and without repeats."""
+    chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    if not chosen:
+        raise UsageError("no format given")
+    for name in chosen:
+        get_format(name)
+    return chosen
+
+
+#: The stem of outputs made from standard input.
+STDIN_STEM = "stdin"
+
+
+def input_stem(name: str | None) -> str:
+    """Return the stem an input's outputs are named after: ``X.el.txt`` and ``X.txt`` give ``X``.
+
+    Standard input (None or ``-``) gives ``stdin``.  Other extensions are kept
+    (``notes.md`` gives ``notes.md``), so inputs that differ there do not collide.
+    """
+    if name is None or name == "-":
+        return STDIN_STEM
+    stem = name.removesuffix(".txt")
+    return stem.removesuffix(".el") or stem or "output"
+
+
+def output_names(stem: str, name: str) -> list[str]:
+    """Return the file names format ``name`` writes for an input of stem ``stem``."""
+    return [stem + suffix for suffix in get_format(name).suffixes]
+
+
+def single_stream(streams: Sequence[TextIO], name: str) -> TextIO:
+    """Return the only stream of a one-file format; raise ValueError when given another number."""
+    if len(streams) != 1:
+        raise ValueError(f"format {name} writes 1 file, given {len(streams)} streams")
+    return streams[0]

@@ -2,16 +2,19 @@
 
 ``{"type": "signature", "signature": "model:...|...", "fields": {...}}`` comes
 first; each sentence is ``{"type": "sentence", "doc", "paragraph", "sentence",
-"span": [start, end], "el", "en", "flags"}``, the span counting characters of
-the decoded source document (byte order mark excluded).
+"span": [start, end], "el", "en", "flags", "score"}``, plus ``"provenance"``
+when the translation is a reviewer's.  The span counts characters of the
+decoded source document (byte order mark excluded); ``score`` is the model's
+length-normalised log-probability, null when the model did not translate it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from translate.formats import single_stream
 from translate.signature import Signature
 from translate.types import Sentence
 
@@ -41,9 +44,15 @@ def write_records(
     return count
 
 
-def write(sentences: Iterable[Sentence], stream: TextIO, signature: Signature) -> int:
+def translation_record(s: Sentence) -> dict[str, object]:
+    """Return the record of a translated sentence."""
+    record = {**sentence_record(s), "en": s.translation, "flags": list(s.flags), "score": s.score}
+    if s.provenance is not None:
+        record["provenance"] = s.provenance
+    return record
+
+
+def write(sentences: Iterable[Sentence], streams: Sequence[TextIO], signature: Signature) -> int:
     """Write the signature record and one record per translated sentence."""
-    records = (
-        {**sentence_record(s), "en": s.translation, "flags": list(s.flags)} for s in sentences
-    )
-    return write_records(records, stream, signature)
+    stream = single_stream(streams, "jsonl")
+    return write_records((translation_record(s) for s in sentences), stream, signature)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from translate.formats import single_stream
 from translate.signature import Signature
 from translate.types import Sentence
 
 
-def write(sentences: Iterable[Sentence], stream: TextIO, signature: Signature) -> int:
+def write(sentences: Iterable[Sentence], streams: Sequence[TextIO], signature: Signature) -> int:
     """Write the translations as text, a blank line between paragraphs and documents.
 
     The signature is not written: plain text has no place for it that a
     reader would not have to strip (``-v`` logs it; TSV and JSONL carry it).
     """
+    stream = single_stream(streams, "text")
     count = 0
     previous: Sentence | None = None
     for sentence in sentences:

@@ -1,49 +1,72 @@
-"""Tab-separated rows, one per sentence: doc, paragraph, sentence, el, en, flags.
+"""Tab-separated rows for spreadsheets and pandas, one per sentence.
 
-The first line is a ``#`` comment with the signature, the second the column
-names.  Tabs, line breaks and backslashes inside a field are written as
-``\\t``, ``\\n``, ``\\r`` and ``\\\\`` so that every sentence stays on one row.
+The first line is the header row; nothing comes before it, so
+``csv.DictReader(f, dialect="excel-tab")``, ``pandas.read_csv(f, sep="\\t")``
+and a spreadsheet's TSV import all take it as the column names.  Fields are
+written by the :mod:`csv` module (``excel-tab`` dialect, minimal quoting): a
+field holding a tab, a line break or a double quote is put in double quotes,
+with its own quotes doubled, which every one of those readers undoes, so
+each field reads back exactly as it was.
+
+The signature travels in a ``signature`` column, repeated on every row: a
+comment line breaks the readers above, and a sidecar file is lost when the
+table is mailed, filtered, sorted or pasted into another sheet.  Repeated,
+every row still says how it was made after any of those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from translate.formats import single_stream
 from translate.signature import Signature
 from translate.types import Sentence
 
-COLUMNS = ("doc", "paragraph", "sentence", "el", "en", "flags")
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_UNESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+COLUMNS = (
+    "doc",
+    "paragraph",
+    "sentence",
+    "el",
+    "en",
+    "flags",
+    "score",
+    "provenance",
+    "signature",
+)
 
 
-def escape(field: str) -> str:
-    """Return ``field`` with tabs, line breaks and backslashes escaped."""
-    return field.translate(_ESCAPES)
+def format_score(score: float | None) -> str:
+    """Return the score as a spreadsheet shows it: four decimals, empty when there is none."""
+    return "" if score is None else f"{score:.4f}"
 
 
-def unescape(field: str) -> str:
-    """Return the field that :func:`escape` turned into ``field``."""
-    import re
+def row(s: Sentence, signature: str) -> tuple[str, ...]:
+    """Return the fields of one sentence's row, in :data:`COLUMNS` order."""
+    return (
+        s.doc_id,
+        str(s.paragraph),
+        str(s.index),
+        s.source,
+        s.translation or "",
+        ",".join(s.flags),
+        format_score(s.score),
+        s.provenance or "",
+        signature,
+    )
 
-    return re.sub(r"\\[\\tnr]", lambda m: _UNESCAPES[m.group()], field)
 
-
-def write(sentences: Iterable[Sentence], stream: TextIO, signature: Signature) -> int:
-    """Write the signature comment, the header row and one row per sentence."""
-    stream.write(f"# el2en {signature}\n")
-    stream.write("\t".join(COLUMNS) + "\n")
+def write(sentences: Iterable[Sentence], streams: Sequence[TextIO], signature: Signature) -> int:
+    """Write the header row and one row per sentence; return how many sentences."""
+    stream = single_stream(streams, "tsv")
+    # The dialect's "\r\n" line ends, not "\n": with "\n" the csv module
+    # leaves a field holding a lone "\r" unquoted, and readers split the row there.
+    writer = csv.writer(stream, dialect="excel-tab")
+    writer.writerow(COLUMNS)
+    text = str(signature)
     count = 0
     for s in sentences:
-        row = (
-            s.doc_id,
-            str(s.paragraph),
-            str(s.index),
-            s.source,
-            s.translation or "",
-            ",".join(s.flags),
-        )
-        stream.write("\t".join(escape(field) for field in row) + "\n")
+        writer.writerow(row(s, text))
         count += 1
     return count
