@@ -1,98 +1,143 @@
-"""Writers: text keeps paragraphs, TSV and JSONL rows line up with the sentences."""
+"""The format registry, output names, and the text and JSONL writers."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import io
 import json
+import math
+from pathlib import Path
 
-from hypothesis import given
-from hypothesis import strategies as st
+import pytest
+from format_cases import SENTENCES, SIG, render, sentence, write_files
 
-from translate.formats import FORMATS, get_writer
-from translate.formats.tsv import escape, unescape
+from translate.errors import UsageError
+from translate.flags import PASSTHROUGH, SPLIT
+from translate.formats import (
+    FORMATS,
+    Format,
+    get_format,
+    get_writer,
+    input_stem,
+    names,
+    output_names,
+    parse_formats,
+)
 from translate.signature import Signature
-from translate.types import Sentence
-
-SIG = Signature((("model", "m"), ("rev", "r"), ("backend", "b"), ("el2en", "0")))
 
 
-def sentence(
-    doc: str,
-    para: int,
-    index: int,
-    el: str,
-    en: str,
-    *,
-    starts_line: bool = False,
-    flags: tuple[str, ...] = (),
-) -> Sentence:
-    return Sentence(
-        doc, para, index, 0, len(el), el, el, en, flags, starts_line=starts_line or index == 0
-    )
+def test_every_format_is_registered_with_an_importable_writer() -> None:
+    assert names() == list(FORMATS)
+    assert set(names()) >= {"text", "tsv", "jsonl", "tmx", "xliff", "moses", "html"}
+    for name in names():
+        fmt = get_format(name)
+        assert isinstance(fmt, Format) and fmt.name == name
+        assert fmt.suffixes and all(suffix.startswith(".") for suffix in fmt.suffixes)
+        assert callable(importlib.import_module(fmt.module).write)
 
 
-SENTENCES = [
-    sentence("a.txt", 0, 0, "Τίτλος", "Title"),
-    sentence("a.txt", 0, 1, "Πρώτη.", "First.", starts_line=True),
-    sentence("a.txt", 0, 2, "Δεύτερη;", "Second?"),
-    sentence("a.txt", 1, 0, "Τρίτη\tμε\nγραμμή\\.", "Third.", flags=("split",)),
-    sentence("b.txt", 0, 0, "10.000", "10.000", flags=("passthrough",)),
-]
+def test_unknown_format_is_a_usage_error_naming_the_known_ones() -> None:
+    with pytest.raises(UsageError, match="tmx"):
+        get_format("docx")
+    assert parse_formats("tmx, xliff,tmx,html") == ("tmx", "xliff", "html")
+    with pytest.raises(UsageError):
+        parse_formats("tmx,docx")
 
 
-def render(fmt: str, sentences: list[Sentence]) -> str:
-    out = io.StringIO()
-    assert get_writer(fmt)(sentences, out, SIG) == len(sentences)
-    return out.getvalue()
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("skai.el.txt", "skai"),
+        ("skai.txt", "skai"),
+        ("skai.el", "skai"),
+        ("skai", "skai"),
+        ("notes.md", "notes.md"),
+        ("-", "stdin"),
+        (None, "stdin"),
+    ],
+)
+def test_input_stem(name: str | None, stem: str) -> None:
+    assert input_stem(name) == stem
+
+
+def test_output_names_for_every_format() -> None:
+    assert {name: output_names("X", name) for name in names()} == {
+        "text": ["X.en.txt"],
+        "tsv": ["X.el-en.tsv"],
+        "jsonl": ["X.el-en.jsonl"],
+        "tmx": ["X.el-en.tmx"],
+        "xliff": ["X.el-en.xlf"],
+        "moses": ["X.el", "X.en"],
+        "html": ["X.el-en.html"],
+    }
+
+
+def test_no_two_formats_write_the_same_file_name() -> None:
+    files = [name for fmt in names() for name in output_names("X", fmt)]
+    assert len(files) == len(set(files))
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_writer_refuses_the_wrong_number_of_streams(fmt: str) -> None:
+    wrong = [io.StringIO() for _ in range(len(get_format(fmt).suffixes) + 1)]
+    with pytest.raises(ValueError, match=fmt):
+        get_writer(fmt)(SENTENCES, wrong, SIG)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_format_writes_an_empty_run(fmt: str, tmp_path: Path) -> None:
+    paths = write_files(tmp_path, fmt, [])
+    assert all(path.is_file() for path in paths)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_same_input_gives_the_same_bytes(fmt: str) -> None:
+    assert render(fmt) == render(fmt)
 
 
 def test_text_keeps_paragraphs_lines_and_documents() -> None:
-    assert render("text", SENTENCES) == ("Title\nFirst. Second?\n\nThird.\n\n10.000\n")
-    assert render("text", []) == ""
+    rows = [
+        sentence("a.txt", 0, 0, "Τίτλος", "Title"),
+        sentence("a.txt", 0, 1, "Πρώτη.", "First."),
+        sentence("a.txt", 0, 2, "Δεύτερη;", "Second?"),
+        sentence("a.txt", 1, 0, "Τρίτη.", "Third.", flags=(SPLIT,)),
+        sentence("b.txt", 0, 0, "10.000", "10.000", flags=(PASSTHROUGH,)),
+    ]
+    # index 0 starts a line; so does "Πρώτη." (a headline came before it).
+    rows[1] = dataclasses.replace(rows[1], starts_line=True)
+    assert render("text", rows) == ["Title\nFirst. Second?\n\nThird.\n\n10.000\n"]
+    assert render("text", []) == [""]
 
 
-def test_tsv_has_signature_header_and_one_row_per_sentence() -> None:
-    lines = render("tsv", SENTENCES).splitlines()
-    assert lines[0] == f"# el2en {SIG}"
-    assert lines[1] == "doc\tparagraph\tsentence\tel\ten\tflags"
-    rows = [line.split("\t") for line in lines[2:]]
-    assert len(rows) == len(SENTENCES)
-    assert all(len(row) == 6 for row in rows)
-    assert rows[3] == ["a.txt", "1", "0", "Τρίτη\\tμε\\nγραμμή\\\\.", "Third.", "split"]
-    assert unescape(rows[3][3]) == SENTENCES[3].source
-
-
-def test_jsonl_has_signature_record_and_spans() -> None:
-    records = [json.loads(line) for line in render("jsonl", SENTENCES).splitlines()]
+def test_jsonl_round_trips_every_field() -> None:
+    (text,) = render("jsonl")
+    records = [json.loads(line) for line in text.splitlines()]
+    assert len(text.splitlines()) == len(SENTENCES) + 1
     assert records[0] == {"type": "signature", "signature": str(SIG), "fields": SIG.as_dict()}
-    assert [r["el"] for r in records[1:]] == [s.source for s in SENTENCES]
-    assert records[4] == {
-        "type": "sentence",
-        "doc": "a.txt",
-        "paragraph": 1,
-        "sentence": 0,
-        "span": [0, len(SENTENCES[3].source)],
-        "el": SENTENCES[3].source,
-        "en": "Third.",
-        "flags": ["split"],
-    }
+    assert Signature.parse(records[0]["signature"]) == SIG
+    for record, s in zip(records[1:], SENTENCES, strict=True):
+        assert record["type"] == "sentence"
+        assert (record["doc"], record["paragraph"], record["sentence"]) == (
+            s.doc_id,
+            s.paragraph,
+            s.index,
+        )
+        assert record["span"] == [s.start, s.end]
+        assert record["el"] == s.source and record["en"] == s.translation
+        assert record["flags"] == list(s.flags)
+        if s.score is None:
+            assert record["score"] is None
+        else:
+            assert math.isclose(record["score"], s.score)
+        assert record.get("provenance") == s.provenance
+        assert ("provenance" in record) == (s.provenance is not None)
 
 
-def test_every_format_has_a_file_suffix() -> None:
-    assert {name: suffix for name, (_, suffix) in FORMATS.items()} == {
-        "text": ".en.txt",
-        "tsv": ".el-en.tsv",
-        "jsonl": ".el-en.jsonl",
-    }
-
-
-@given(st.text())
-def test_tsv_escape_round_trips_and_leaves_no_tab_or_newline(field: str) -> None:
-    escaped = escape(field)
-    assert "\t" not in escaped and "\n" not in escaped and "\r" not in escaped
-    assert unescape(escaped) == field
+def test_jsonl_keeps_non_ascii_readable() -> None:
+    (text,) = render("jsonl")
+    assert "Σοϊγκού" in text and "😀" in text and "\\u" not in text
 
 
 def test_signature_round_trips() -> None:
     assert Signature.parse(str(SIG)) == SIG
-    assert str(SIG) == "model:m|rev:r|backend:b|el2en:0"
