@@ -57,6 +57,31 @@ class Flag(str, Enum):
         Severity.WARNING,
         "the source has characters the model's vocabulary does not know",
     )
+    LOW_SCORE = (
+        "low_score",
+        Severity.WARNING,
+        "the model was unsure of its translation (its mean log-probability per token is low)",
+    )
+    NUMBERS = (
+        "numbers",
+        Severity.WARNING,
+        "a number, date or time of the source is missing or different in the translation",
+    )
+    UNTRANSLATED = (
+        "untranslated",
+        Severity.WARNING,
+        "Greek letters remain in the translation: a word was copied, not translated",
+    )
+    REPETITION = (
+        "repetition",
+        Severity.WARNING,
+        "the translation repeats words abnormally (a known failure of the model: looping)",
+    )
+    LENGTH = (
+        "length",
+        Severity.WARNING,
+        "the translation is far shorter or longer than the source: something dropped or added",
+    )
     CACHED = (
         "cached",
         Severity.INFO,
@@ -73,10 +98,17 @@ SPLIT = Flag.SPLIT.value
 MAX_LENGTH = Flag.MAX_LENGTH.value
 PASSTHROUGH = Flag.PASSTHROUGH.value
 UNKNOWN_TOKENS = Flag.UNKNOWN_TOKENS.value
+LOW_SCORE = Flag.LOW_SCORE.value
+NUMBERS = Flag.NUMBERS.value
+UNTRANSLATED = Flag.UNTRANSLATED.value
+REPETITION = Flag.REPETITION.value
+LENGTH = Flag.LENGTH.value
 CACHED = Flag.CACHED.value
 HUMAN = Flag.HUMAN.value
 
 ALL = tuple(flag.value for flag in Flag)
+#: The flags :mod:`translate.qa` computes (the others come from the pipeline).
+QA = (LOW_SCORE, NUMBERS, UNTRANSLATED, REPETITION, LENGTH)
 _BY_NAME: dict[str, Flag] = {flag.value: flag for flag in Flag}
 
 
