@@ -40,8 +40,12 @@ class DecodeOptions:
     device: str = "cpu"
     #: Backend-specific numeric type; "default" lets the backend choose.
     compute_type: str = "default"
-    #: CPU threads; 0 means one per core.
+    #: CPU threads in all; 0 means one per available core.
     threads: int = 0
+    #: CTranslate2 on CPU: batches decoded at once, each with ``threads // inter_threads``
+    #: threads; 0 means one thread per batch (see :mod:`translate.backends.threads`),
+    #: whose output does not depend on ``threads``.  transformers ignores it.
+    inter_threads: int = 0
 
 
 class Backend(Protocol):
@@ -97,7 +101,7 @@ def open_backend(name: str, model: ResolvedModel, options: DecodeOptions) -> Bac
     from dataclasses import replace
     from importlib.util import find_spec
 
-    from translate.errors import ModelError
+    from translate.errors import DamagedModelError, ModelError
 
     if name != "auto":
         return load_backend(
@@ -107,6 +111,8 @@ def open_backend(name: str, model: ResolvedModel, options: DecodeOptions) -> Bac
         try:
             device = resolve_device("ctranslate2", options.device)
             return load_backend("ctranslate2", model, replace(options, device=device))
+        except DamagedModelError:
+            raise  # a damaged file needs replacing, not another backend
         except ModelError as exc:
             log.warning("CTranslate2 cannot run this model (%s); using transformers", exc)
     device = resolve_device("transformers", options.device)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
+import math
 import sys
-from typing import TYPE_CHECKING
+from collections import deque
+from typing import TYPE_CHECKING, Any
 
+from translate.backends.threads import split_threads
 from translate.batching import plan_batches
 from translate.errors import BackendError, ModelError
 from translate.tokenizer import EOS, MarianSpm
@@ -113,19 +115,30 @@ class CTranslate2Backend:
 
         self.path: Path = ensure_converted(model, stored_quantization(self.compute_type))
         self.tokenizer = MarianSpm(self.path)
-        self.threads = options.threads or os.cpu_count() or 1
+        self.threads = split_threads(options.threads, options.inter_threads, self.device)
         try:
             self.translator = ctranslate2.Translator(
                 str(self.path),
                 device=self.device,
                 compute_type=self.compute_type,
-                inter_threads=1,
-                intra_threads=self.threads,
+                inter_threads=self.threads.inter,
+                intra_threads=self.threads.intra,
             )
         except (RuntimeError, ValueError) as exc:
+            import re
+
+            from translate.hub import damaged_file, find_damage
+
+            damage = find_damage(self.path)  # only now that loading failed
+            # What CTranslate2 says when model.bin is truncated or not a model file:
+            truncated = r"model\.bin|payload|incomplete|binary version|Unable to open"
+            if damage is None and re.search(truncated, str(exc)):
+                damage = damaged_file(self.path / "model.bin", exc)
+            if damage is not None:
+                raise damage from exc
             raise ModelError(
                 f"cannot load the CTranslate2 model {self.path} ({exc}); convert it again "
-                f"with 'el2en models convert {model.model_id} --force'"
+                f"with 'el2en models convert {model.reference} --force'"
             ) from exc
 
     @property
@@ -135,24 +148,50 @@ class CTranslate2Backend:
             "backend": f"ctranslate2-{self.version}",
             "device": self.device,
             "compute": self.compute_type,
+            # Threads inside one batch: the output is the same for every
+            # --threads and --inter-threads as long as this is 1 (the default);
+            # with more, sums may be split differently (see backends/threads.py).
+            "intra": str(self.threads.intra),
         }
 
     def translate_batch(self, sources: list[str]) -> list[Translation]:
-        """Return one translation per normalised source, in order."""
+        """Return one translation per normalised source, in order.
+
+        The sources are decoded in :func:`sub_batches` (sorted by length, at
+        most 32 each), whatever the thread settings; up to ``inter`` of them
+        are decoded at once, and at most :attr:`in_flight` are queued, so
+        memory stays bounded.  A sentence's translation depends only on its
+        sub-batch, so it is the same for every thread split (tests/test_threads.py).
+        """
         if not sources:
             return []
         pieces = [self.tokenizer.source_pieces(s) for s in sources]
         translations: list[Translation] = [Translation("")] * len(sources)
+        pending: deque[tuple[list[int], list[Any]]] = deque()
         for batch in sub_batches([len(p) for p in pieces]):
-            chunk = self._translate_pieces([pieces[i] for i in batch])
-            for i, translation in zip(batch, chunk, strict=True):
-                translations[i] = translation
+            if len(pending) >= self.in_flight:
+                self._collect(*pending.popleft(), translations)
+            pending.append((batch, self._submit([pieces[i] for i in batch])))
+        while pending:
+            self._collect(*pending.popleft(), translations)
         return translations
 
-    def _translate_pieces(self, pieces: list[list[str]]) -> list[Translation]:
+    @property
+    def in_flight(self) -> int:
+        """Return how many sub-batches may be queued at once: two per decoding thread."""
+        return 2 * self.threads.inter
+
+    def _collect(self, batch: list[int], results: list[Any], into: list[Translation]) -> None:
+        for i, result in zip(batch, results, strict=True):
+            done = result.result()
+            into[i] = self._translation(done.hypotheses[0], done.scores[0])
+
+    def _submit(self, pieces: list[list[str]]) -> list[Any]:
+        """Queue one sub-batch for decoding; return its asynchronous results."""
         options = self.options
-        results = self.translator.translate_batch(
+        results: list[Any] = self.translator.translate_batch(
             pieces,
+            asynchronous=True,
             beam_size=options.beam_size,
             # Stop once beam_size hypotheses have ended, as transformers does
             # with early_stopping=True (CTranslate2 only exits on the first
@@ -168,15 +207,30 @@ class CTranslate2Backend:
             # Keeping the end token also makes the length penalty count it, as
             # transformers does, and tells an ended hypothesis from a cut one.
             return_end_token=True,
+            return_scores=True,
         )
-        return [self._translation(result.hypotheses[0]) for result in results]
+        return results
 
-    def _translation(self, pieces: list[str]) -> Translation:
+    def _translation(self, pieces: list[str], score: float) -> Translation:
         ended = bool(pieces) and pieces[-1] == EOS
+        scored = len(pieces)  # the end token, when there is one, is scored too
         if ended:
             pieces = pieces[:-1]
         return Translation(
             text=self.tokenizer.detokenise(pieces),
             hit_max_length=not ended,
             target_tokens=len(pieces),
+            score=self._mean_log_prob(score, scored),
         )
+
+    def _mean_log_prob(self, score: float, scored: int) -> float | None:
+        """Return the mean log-probability per scored token from CTranslate2's score.
+
+        CTranslate2 returns the sum of the tokens' log-probabilities divided by
+        length ** length_penalty (greedy search too), the length counting the
+        end token since ``return_end_token`` is set.
+        """
+        if scored == 0 or not math.isfinite(score):
+            return None
+        total: float = score * float(scored) ** self.options.length_penalty
+        return total / scored

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from translate.errors import BackendError, ModelError
 from translate.types import Translation
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from translate.hub import ResolvedModel
 
 log = logging.getLogger("translate")
+
+#: Outputs scored at once after decoding (their logits: rows x length x vocabulary floats).
+SCORE_ROWS = 8
 
 
 class TransformersBackend:
@@ -43,9 +46,14 @@ class TransformersBackend:
             self.tokenizer = MarianTokenizer.from_pretrained(str(model.path))
             self.model = MarianMTModel.from_pretrained(str(model.path), dtype=dtype)
         except Exception as exc:  # any load failure has the same fix
+            from translate.hub import find_damage
+
+            damage = find_damage(model.path)  # only now that loading failed: name the file
+            if damage is not None:
+                raise damage from exc
             raise ModelError(
                 f"cannot load model from {model.path} ({type(exc).__name__}: {exc}); "
-                "the folder may be corrupt: delete it and fetch the model again"
+                "the folder may be corrupt: replace it with a good copy of the model"
             ) from exc
         finally:
             if bars:
@@ -135,13 +143,46 @@ class TransformersBackend:
         batch = batch.to(self.options.device)
         with torch.inference_mode():
             output = self.model.generate(**batch)
+            scores = self._mean_log_probs(batch, output)
         results = []
-        for row in output.tolist():
+        for row, score in zip(output.tolist(), scores, strict=True):
             generated = row[1:]  # drop the decoder start token
             ended = self._eos in generated
             text = self.tokenizer.decode(
                 generated, skip_special_tokens=True, use_source_tokenizer=False
             )
             n_tokens = generated.index(self._eos) if ended else len(generated)
-            results.append(Translation(text=text, hit_max_length=not ended, target_tokens=n_tokens))
+            results.append(
+                Translation(
+                    text=text, hit_max_length=not ended, target_tokens=n_tokens, score=score
+                )
+            )
         return results
+
+    def _mean_log_probs(self, batch: Any, output: Any) -> list[float]:
+        """Return each output's mean log-probability per token, end token included.
+
+        The outputs are scored again in one teacher-forced pass (in slices of
+        :data:`SCORE_ROWS` rows, so the logits of every position stay small)
+        rather than kept from ``generate``: ``output_scores`` would hold
+        beam x vocabulary scores for every step of the whole batch.
+        """
+        torch = self._torch
+        targets = output[:, 1:]
+        # Score each position up to and including the first end token.
+        ends_before = torch.cumsum(targets == self._eos, dim=1) - (targets == self._eos).long()
+        scored = ends_before == 0
+        means: list[float] = []
+        for start in range(0, output.shape[0], SCORE_ROWS):
+            rows = slice(start, start + SCORE_ROWS)
+            logits = self.model(
+                input_ids=batch["input_ids"][rows],
+                attention_mask=batch["attention_mask"][rows],
+                decoder_input_ids=output[rows, :-1],
+            ).logits.float()
+            chosen = logits.gather(-1, targets[rows].unsqueeze(-1)).squeeze(-1)
+            log_probs = chosen - logits.logsumexp(-1)
+            mask = scored[rows]
+            total = torch.where(mask, log_probs, torch.zeros_like(log_probs)).sum(dim=1)
+            means.extend((total / mask.sum(dim=1)).tolist())
+        return means
