@@ -32,7 +32,8 @@ def one_line(text: str) -> str:
         (
             lambda d: (d / "l1.txt", (d / "l1.txt").write_bytes("Καλη".encode("iso-8859-7")))[0],
             1,
-            "l1.txt: not UTF-8 text (invalid byte 0xca at byte offset 0)",
+            "l1.txt: not UTF-8 text (invalid byte 0xca at byte offset 0); it looks like Greek "
+            "in ISO-8859-7 or Windows-1253: rerun with --encoding iso-8859-7 or --encoding cp1253",
         ),
         (
             lambda d: (d / "bin.txt", (d / "bin.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"))[0],
@@ -77,7 +78,7 @@ def test_output_may_not_overwrite_the_input(fixture_model: Path, tmp_path: Path)
         "translate", str(source), "--model", str(fixture_model), "-o", str(source)
     )
     assert code == 2
-    assert "would overwrite the input" in one_line(stderr)
+    assert "output would overwrite an input" in one_line(stderr)
     assert source.read_bytes() == SEED.read_bytes()
 
 
@@ -99,7 +100,7 @@ def test_missing_and_corrupt_models(tmp_path: Path, fixture_model: Path, backend
     shutil.copytree(fixture_model, corrupt)
     (corrupt / "model.safetensors").write_bytes(b"not safetensors")
     code, _, stderr = run(
-        "translate", str(SEED), "--model", str(corrupt), "--backend", backend, "-o", str(out)
+        "translate", str(SEED), "--model", str(corrupt), "--backend", backend, "-o", str(out), "-q"
     )
     assert code == 1
     assert "corrupt" in one_line(stderr)

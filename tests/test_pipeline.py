@@ -18,7 +18,7 @@ def translator(model: Path, **config: object) -> Translator:
 
 
 def doc(text: str) -> Document:
-    return Document("-", None, text.encode())
+    return Document.from_text("-", text)
 
 
 def test_identical_sentences_are_translated_once(

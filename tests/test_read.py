@@ -21,10 +21,14 @@ def write(tmp_path: Path, data: bytes, name: str = "in.txt") -> str:
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
-        (b"\xff\xfeabc", "not UTF-8 text (invalid byte 0xff at byte offset 0)"),
+        (b"\xffabc", "not UTF-8 text (invalid byte 0xff at byte offset 0)"),
         ("Καλημέρα".encode() + b"\xa0", "not UTF-8 text (invalid byte 0xa0 at byte offset 16)"),
         ("αβ".encode() + "γ".encode()[:1], "not UTF-8 text (invalid byte 0xce at byte offset 4)"),
-        ("Καλη".encode("iso-8859-7"), "not UTF-8 text (invalid byte 0xca at byte offset 0)"),
+        (
+            "Καλη".encode("iso-8859-7"),
+            "not UTF-8 text (invalid byte 0xca at byte offset 0); it looks like Greek in "
+            "ISO-8859-7 or Windows-1253: rerun with --encoding iso-8859-7 or --encoding cp1253",
+        ),
         (b"PK\x03\x04\x00\x00", "binary file (NUL byte at byte offset 4)"),
     ],
 )
@@ -67,7 +71,7 @@ def test_empty_file_has_no_paragraphs(tmp_path: Path) -> None:
 
 @given(st.text(alphabet=st.sampled_from("αβ γ.\n\r\t;«»"), max_size=200))
 def test_paragraphs_keep_every_non_space_character(text: str) -> None:
-    doc = Document("-", None, text.encode())
+    doc = Document.from_text("-", text)
     paras = list(paragraphs(doc))
     for p in paras:
         assert text[p.offset : p.offset + len(p.text)] == p.text

@@ -16,6 +16,22 @@ class InputError(TranslateError):
         self.problem = problem
 
 
+class MissingInputError(InputError):
+    """An input named on the command line does not exist or is a folder (a usage error)."""
+
+
+class UsageError(TranslateError):
+    """Something the user asked for cannot be done as asked (exit 2).
+
+    Two inputs whose outputs would collide, an output that would overwrite an
+    input, stdin given twice, an unknown encoding or compute type.
+    """
+
+
+class LockedError(TranslateError):
+    """Another run holds the lock on the output folder (exit 4)."""
+
+
 class OutputError(TranslateError):
     """An output file or folder cannot be written."""
 
@@ -24,5 +40,31 @@ class ModelError(TranslateError):
     """The model cannot be found, downloaded, converted or loaded."""
 
 
+class DamagedModelError(ModelError):
+    """A model file is truncated or corrupt (an interrupted download, copy or conversion).
+
+    No other backend can help: the fix is to replace the file, which the message says how.
+    """
+
+    def __init__(self, path: object, problem: str, fix: str) -> None:
+        super().__init__(f"{path}: damaged or unreadable ({problem}); {fix}")
+        self.path = str(path)
+        self.problem = problem
+
+
 class BackendError(TranslateError):
     """A backend is unknown, not installed, or cannot run on the requested device."""
+
+
+class Interrupted(BaseException):
+    """The run was stopped by a signal (SIGINT, SIGTERM, SIGHUP); exit 128 + the number.
+
+    A BaseException, like KeyboardInterrupt, so that ``except Exception`` blocks
+    never swallow it and ``finally`` blocks clean up on the way out.
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum

@@ -8,6 +8,7 @@ whatever the input's size.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -56,9 +57,10 @@ class TranslateConfig:
 
 
 def document_sentences(
-    doc: Document, options: SegmenterOptions | None = None
+    doc: Document, options: SegmenterOptions | None = None, normalised: bool = True
 ) -> Iterator[Sentence]:
-    """Yield the document's sentences, in order, with spans and normalised text."""
+    """Yield the document's sentences, in order, with spans and (unless told not to)
+    the normalised text the model sees."""
     for para in paragraphs(doc):
         previous_end = 0
         for seg in segment(para.text, options):
@@ -71,9 +73,21 @@ def document_sentences(
                 start=para.offset + seg.start,
                 end=para.offset + seg.end,
                 source=seg.text,
-                normalised=normalise(seg.text),
+                normalised=normalise(seg.text) if normalised else "",
                 starts_line=seg.index == 0 or "\n" in gap or "\r" in gap,
             )
+
+
+def check_config(config: TranslateConfig) -> None:
+    """Raise UsageError for settings no backend can honour (before anything loads)."""
+    from translate.errors import UsageError
+
+    compute = config.decode.compute_type
+    float_types = ("default", "auto", "float32", "float16")
+    if config.backend == "transformers" and compute not in float_types:
+        raise UsageError(
+            f"--compute-type {compute}: the transformers backend runs float32 or float16 only"
+        )
 
 
 class TranslationStore(Protocol):
@@ -141,18 +155,23 @@ class Translator:
         return Signature(tuple(fields))
 
     def translate(
-        self, sentences: Iterable[Sentence], on_done: Callable[[Sentence], None] | None = None
+        self,
+        sentences: Iterable[Sentence],
+        progress: Callable[[int], None] | None = None,
     ) -> Iterator[Sentence]:
-        """Yield each sentence with its translation and flags, in the order given."""
+        """Yield each sentence with its translation and flags, in the order given.
+
+        ``progress`` is called with a number of sentences each time a batch is
+        done (pro rata within a window), so a bar moves while a window decodes.
+        """
         for _, document in groupby(sentences, key=lambda s: s.doc_id):
             seen = _Lru(self.config.cache_size)  # this document's repeats only
             for window in windows(document, self.config.window):
-                for sentence in self._translate_window(window, seen):
-                    if on_done is not None:
-                        on_done(sentence)
-                    yield sentence
+                yield from self._translate_window(window, seen, progress)
 
-    def _translate_window(self, window: list[Sentence], seen: _Lru) -> list[Sentence]:
+    def _translate_window(
+        self, window: list[Sentence], seen: _Lru, progress: Callable[[int], None] | None = None
+    ) -> list[Sentence]:
         human = self.memory.get_many([s.normalised for s in window]) if self.memory else {}
         plans = [[] if s.normalised in human else self._plan(s) for s in window]
         known: dict[str, Translation] = {}
@@ -168,10 +187,22 @@ class Translator:
             cached = self.cache.get_many(todo)
             known.update({p: replace(t, origin="cached") for p, t in cached.items()})
             todo = [p for p in todo if p not in cached]
+        ticker = _Ticker(len(window), len(todo), progress)
         if todo:
             costs = [self.tokens.count(p) for p in todo]
+            started = time.perf_counter()
             results = run_in_batches(
-                todo, costs, self.backend.translate_batch, self.config.batch_tokens
+                todo,
+                costs,
+                self.backend.translate_batch,
+                self.config.batch_tokens,
+                on_batch=ticker.batch_done,
+            )
+            log.debug(
+                "window of %d sentences: %d pieces decoded in %.2f s",
+                len(window),
+                len(todo),
+                time.perf_counter() - started,
             )
             fresh = dict(zip(todo, results, strict=True))
             known.update(fresh)
@@ -179,6 +210,7 @@ class Translator:
                 self.cache.put_many(fresh)
         for piece in pieces:
             seen.put(piece, known[piece])
+        ticker.finish()
         return [
             self._human(s, human[s.normalised])
             if s.normalised in human
@@ -227,6 +259,28 @@ def _score(results: list[Translation]) -> float | None:
     weights = [r.target_tokens + 1 for r in results]  # +1: the end token is scored too
     total = sum(w * s for w, s in zip(weights, scores, strict=True) if s is not None)
     return total / sum(weights)
+
+
+class _Ticker:
+    """Turns finished batches of pieces into finished sentences for a progress callback."""
+
+    def __init__(
+        self, sentences: int, pieces: int, progress: Callable[[int], None] | None
+    ) -> None:
+        self.sentences, self.pieces, self.progress = sentences, pieces, progress
+        self.pieces_done = self.reported = 0
+
+    def batch_done(self, batch: list[str]) -> None:
+        self.pieces_done += len(batch)
+        self._report(self.sentences * self.pieces_done // max(self.pieces, 1))
+
+    def finish(self) -> None:
+        self._report(self.sentences)
+
+    def _report(self, done: int) -> None:
+        if self.progress is not None and done > self.reported:
+            self.progress(done - self.reported)
+            self.reported = done
 
 
 class _Lru:

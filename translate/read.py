@@ -1,42 +1,96 @@
-"""Read Greek documents: UTF-8 with or without BOM, LF or CRLF, from paths or stdin.
+"""Read Greek documents, each exactly once, from a path, a pipe, a FIFO or stdin.
 
-Documents are checked whole before anything is translated (so a bad byte
-near the end of a file fails the run before the model is even loaded), then
-streamed paragraph by paragraph, so a large file never sits in memory.
+An input is read once, as a stream: its bytes are decoded and checked (valid
+text in the chosen encoding, no NUL characters) while they are read, hashed,
+and kept in a spooled buffer (memory up to :data:`SPOOL_BYTES`, a temporary
+file beyond).  Paragraphs are then streamed from that buffer.  So a pipe or a
+FIFO works like a file, the checks apply to exactly the bytes that are
+translated, and a bad input is found before the model is loaded.
+
+Encodings: UTF-8 with or without a byte order mark by default, UTF-16 with a
+byte order mark recognised, any Python codec on request.  When UTF-8 fails and
+the bytes read as Greek in one of the two legacy Greek encodings, the error
+says which option to use: nothing is ever guessed silently.
 """
 
 from __future__ import annotations
 
+import codecs
+import hashlib
 import io
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
-from translate.errors import InputError
+from translate.errors import InputError, MissingInputError, UsageError
 
 STDIN = "-"
-_BOM = b"\xef\xbb\xbf"
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
+#: Decoded text kept in memory per document before the buffer moves to a temporary file.
+SPOOL_BYTES = 16 << 20
+#: Legacy Greek encodings suggested when UTF-8 fails, as (codec, option value).
+LEGACY_GREEK = ("iso-8859-7", "cp1253")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_UTF8 = ("utf-8", "utf-8-sig")
 
 
-@dataclass(frozen=True, slots=True)
+def check_encoding_option(encoding: str | None) -> str | None:
+    """Return the codec's canonical name (None for the default), or raise UsageError."""
+    if not encoding:
+        return None
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise UsageError(
+            f"--encoding {encoding}: unknown encoding (try utf-8, iso-8859-7, cp1253, utf-16)"
+        ) from None
+
+
+@dataclass(slots=True)
 class Document:
-    """An input document: its id (the path as given, or ``-``) and where its bytes are."""
+    """An input read once: its id, its decoded text (spooled) and the hash of its bytes."""
 
     doc_id: str
     path: Path | None
-    #: The whole input, for stdin (which cannot be read twice); None for files.
-    data: bytes | None = None
+    #: sha256 of the input's bytes, as read.
+    sha256: str = ""
+    #: Bytes read.
+    size: int = 0
+    #: The codec the bytes were decoded with.
+    encoding: str = "utf-8"
+    _text: IO[bytes] = field(default_factory=io.BytesIO, repr=False)
 
-    @property
-    def size(self) -> int:
-        """Return the document's size in bytes."""
-        if self.data is not None:
-            return len(self.data)
-        assert self.path is not None
-        return self.path.stat().st_size
+    @classmethod
+    def from_text(cls, doc_id: str, text: str) -> Document:
+        """Return a document holding ``text`` (for tests and library callers)."""
+        data = text.encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        return cls(doc_id, None, digest, len(data), "utf-8", io.BytesIO(data))
+
+    def lines(self) -> Iterator[str]:
+        """Yield the decoded text's lines from its start, line ends as in the input."""
+        self._text.seek(0)
+        for raw in self._text:
+            yield raw.decode("utf-8")
+
+    def close(self) -> None:
+        """Free the buffer (a temporary file for large inputs)."""
+        self._text.close()
+
+    def __enter__(self) -> Document:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,77 +103,135 @@ class Paragraph:
     text: str
 
 
-def open_document(name: str) -> Document:
-    """Return the document named ``name`` after checking it is readable UTF-8 text."""
+def open_document(name: str, encoding: str | None = None) -> Document:
+    """Return the input named ``name`` (a path, or ``-`` for stdin), read once and checked."""
     if name == STDIN:
-        data = sys.stdin.buffer.read()
-        check_bytes(io.BytesIO(data), name)
-        return Document(STDIN, None, data)
+        return read_stream(sys.stdin.buffer, STDIN, None, encoding)
     path = Path(name)
-    if not path.exists():
-        raise InputError(name, "no such file")
-    if path.is_dir():
-        raise InputError(name, "is a directory, not a text file")
     try:
-        with open(path, "rb") as f:
-            check_bytes(f, name)
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise MissingInputError(name, "no such file") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise MissingInputError(name, "is a directory, not a text file")
+    try:
+        # A FIFO or a pipe opens and streams like a file; O_NONBLOCK is not used,
+        # so opening a FIFO waits for its writer as a shell redirection would.
+        stream = open(path, "rb")  # noqa: SIM115 - closed below
     except PermissionError:
         raise InputError(name, "permission denied") from None
     except OSError as exc:
         raise InputError(name, f"cannot be read ({exc.strerror})") from None
-    return Document(name, path)
+    with stream:
+        return read_stream(stream, name, path, encoding)
 
 
-def check_bytes(stream: BinaryIO, name: str) -> None:
-    """Raise InputError if ``stream`` holds NUL bytes or is not valid UTF-8."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    offset = 0
-    while chunk := stream.read(_CHUNK):
-        nul = chunk.find(b"\0")
-        if nul >= 0:
-            raise InputError(name, f"binary file (NUL byte at byte offset {offset + nul})")
-        try:
-            decoder.decode(chunk)
-        except UnicodeDecodeError as exc:
-            pending = len(exc.object) - len(chunk)
-            raise InputError(name, _utf8_problem(exc, offset - pending)) from None
-        offset += len(chunk)
+def read_stream(
+    stream: BinaryIO, name: str, path: Path | None = None, encoding: str | None = None
+) -> Document:
+    """Return the document whose bytes ``stream`` gives, decoded and checked as they come."""
+    digest = hashlib.sha256()
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - owned by the Document
     try:
-        decoder.decode(b"", final=True)
+        head = _read(stream, name, _CHUNK)
+        codec = encoding or _sniff(head)
+        decoder = codecs.getincrementaldecoder(codec)("strict")
+        offset = 0
+        chunk = head
+        first = True
+        while chunk:
+            digest.update(chunk)
+            if codec in _UTF8:
+                _check_bytes(chunk, name, offset)
+            text = _decode(decoder, chunk, offset, name, codec, head, encoding)
+            if first:
+                text = text.removeprefix("\ufeff")
+                first = False
+            if codec not in _UTF8 and "\0" in text:
+                raise InputError(name, "binary file (NUL character)")
+            spool.write(text.encode("utf-8"))
+            offset += len(chunk)
+            chunk = _read(stream, name, _CHUNK)
+        tail = _decode(decoder, b"", offset, name, codec, head, encoding, final=True)
+        spool.write(tail.encode("utf-8"))
+    except BaseException:
+        spool.close()
+        raise
+    return Document(name, path, digest.hexdigest(), offset, codec, spool)
+
+
+def _read(stream: BinaryIO, name: str, size: int) -> bytes:
+    try:
+        return stream.read(size)
+    except OSError as exc:
+        raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _sniff(head: bytes) -> str:
+    """Return the codec a byte order mark announces, else UTF-8."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    return "utf-8"
+
+
+def _decode(
+    decoder: codecs.IncrementalDecoder,
+    chunk: bytes,
+    offset: int,
+    name: str,
+    codec: str,
+    head: bytes,
+    requested: str | None,
+    final: bool = False,
+) -> str:
+    try:
+        return str(decoder.decode(chunk, final=final))
     except UnicodeDecodeError as exc:
-        raise InputError(name, _utf8_problem(exc, offset - len(exc.object))) from None
+        # The error's positions count from the bytes the decoder held, which
+        # start with any incomplete character left from the previous chunk.
+        pending = len(exc.object) - len(chunk)
+        position = offset - pending + exc.start
+        bad = exc.object[exc.start]
+        label = "UTF-8" if codec in _UTF8 else codec
+        problem = f"not {label} text (invalid byte 0x{bad:02x} at byte offset {position})"
+        if requested is None and codec == "utf-8" and head[:position].isascii():
+            # Valid UTF-8 Greek before the bad byte means a damaged UTF-8 file,
+            # not a legacy one: no hint then.
+            problem += _legacy_hint(head)
+        raise InputError(name, problem) from None
 
 
-def _utf8_problem(exc: UnicodeDecodeError, chunk_offset: int) -> str:
-    # The decoder's error positions count from the bytes it was decoding,
-    # which start with any incomplete character left from the last chunk.
-    bad = exc.object[exc.start]
-    return f"not UTF-8 text (invalid byte 0x{bad:02x} at byte offset {chunk_offset + exc.start})"
+def _legacy_hint(head: bytes) -> str:
+    """Return advice when the bytes read as Greek in a legacy encoding, else ''."""
+    fits = []
+    for codec in LEGACY_GREEK:
+        try:
+            text = head.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        letters = [ch for ch in text if ch.isalpha()]
+        greek = sum("\u0370" <= ch <= "\u03ff" for ch in letters)
+        if letters and greek / len(letters) >= 0.5:
+            fits.append(codec)
+    if not fits:
+        return ""
+    options = " or ".join(f"--encoding {codec}" for codec in fits)
+    names = {"iso-8859-7": "ISO-8859-7", "cp1253": "Windows-1253"}
+    return f"; it looks like Greek in {' or '.join(names[c] for c in fits)}: rerun with {options}"
+
+
+def _check_bytes(chunk: bytes, name: str, offset: int) -> None:
+    nul = chunk.find(b"\0")
+    if nul >= 0:
+        raise InputError(name, f"binary file (NUL byte at byte offset {offset + nul})")
 
 
 def paragraphs(doc: Document) -> Iterator[Paragraph]:
     """Yield the document's paragraphs (blocks between blank lines), in order."""
-    if doc.data is not None:
-        yield from _paragraphs(_lines(io.BytesIO(doc.data), doc.doc_id))
-        return
-    assert doc.path is not None
-    with open(doc.path, "rb") as stream:
-        yield from _paragraphs(_lines(stream, doc.doc_id))
-
-
-def _lines(stream: BinaryIO, name: str) -> Iterator[str]:
-    """Yield decoded lines with their line ends, the BOM dropped."""
-    first = True
-    for raw in stream:
-        if first:
-            raw = raw.removeprefix(_BOM)
-            first = False
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:  # the file changed since it was checked
-            raise InputError(name, f"not UTF-8 text ({exc.reason})") from None
+    yield from _paragraphs(doc.lines())
 
 
 def _paragraphs(lines: Iterator[str]) -> Iterator[Paragraph]:
@@ -137,3 +249,11 @@ def _paragraphs(lines: Iterator[str]) -> Iterator[Paragraph]:
         offset += len(line)
     if block:
         yield Paragraph(index, start, "".join(block).rstrip())
+
+
+def is_regular_file(path: str | os.PathLike[str]) -> bool:
+    """Return True when ``path`` is a regular file (following symlinks)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False

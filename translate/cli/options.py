@@ -1,0 +1,230 @@
+"""Option decorators shared by the commands, built from the library's registries.
+
+Choices come from ``FORMATS`` and ``BACKENDS``, so a new format or backend
+needs no edit here.  Every option that can come from the environment is in
+:data:`ENV_VARS`, the one list of ``EL2EN_*`` variables (the tests clear them
+all from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Every environment variable el2en reads, and what it sets.
+ENV_VARS: dict[str, str] = {
+    "EL2EN_MODEL": "--model",
+    "EL2EN_REVISION": "--revision",
+    "EL2EN_BACKEND": "--backend",
+    "EL2EN_COMPUTE_TYPE": "--compute-type",
+    "EL2EN_DEVICE": "--device",
+    "EL2EN_BEAM": "--beam",
+    "EL2EN_THREADS": "--threads",
+    "EL2EN_INTER_THREADS": "--inter-threads",
+    "EL2EN_FORMAT": "--format",
+    "EL2EN_ENCODING": "--encoding",
+    "EL2EN_MODELS_DIR": "the converted-model store (default ~/.cache/el2en/models)",
+    "EL2EN_MEMORY": "the translation memory (default ~/.local/share/el2en/memory.sqlite)",
+    "EL2EN_CACHE": "--cache",
+}
+
+#: CTranslate2's numeric types; transformers takes default, float32 and float16.
+COMPUTE_TYPES = (
+    "default",
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 runtime error (bad input content, model, output); 2 usage error; "
+    "3 finished, but some inputs failed (batch); 4 another run holds the output folder's "
+    "lock (batch); 128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."
+)
+
+
+def env_help(*names: str) -> str:
+    """Return a help paragraph naming the environment variables of ``names``' options."""
+    pairs = [f"{var} ({opt})" for var, opt in ENV_VARS.items() if opt in names]
+    return "Environment: " + ", ".join(pairs) + "; the command line wins." if pairs else ""
+
+
+def apply(f: F, *decorators: Callable[[F], F]) -> F:
+    """Return ``f`` with ``decorators`` applied, the first one outermost in --help."""
+    for decorator in reversed(decorators):
+        f = decorator(f)
+    return f
+
+
+def verbosity(f: F) -> F:
+    """Add -v/--verbose and -q/--quiet."""
+    return apply(
+        f,
+        click.option(
+            "-v",
+            "--verbose",
+            count=True,
+            help="More messages: -v a line per file, the signature and flagged sentences; "
+            "-vv batches and timings.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress."),
+    )
+
+
+#: Shared by translate, batch and segment, so all split sentences the same way.
+segmenter_options = click.option(
+    "--ano-teleia/--no-ano-teleia",
+    default=False,
+    show_default=True,
+    help="Whether the ano teleia (·) ends a sentence.",
+)
+
+encoding_option = click.option(
+    "--encoding",
+    default=None,
+    envvar="EL2EN_ENCODING",
+    metavar="CODEC",
+    help="Input encoding (iso-8859-7, cp1253, any Python codec). Default: UTF-8, "
+    "with or without BOM; UTF-16 with a BOM is recognised.",
+)
+
+
+def format_option(default: str = "text") -> Callable[[F], F]:
+    """Return the -f/--format option: one or more comma-separated names from FORMATS."""
+    from translate.formats import FORMATS
+
+    listing = "; ".join(f"{f.name}: {f.help}" for f in FORMATS.values())
+    return click.option(
+        "-f",
+        "--format",
+        "formats",
+        default=default,
+        show_default=True,
+        envvar="EL2EN_FORMAT",
+        metavar="FORMAT[,FORMAT...]",
+        help=f"Output format(s), comma-separated; several need -o DIR/. {listing}.",
+    )
+
+
+def model_options(f: F) -> F:
+    """Add the options that choose the model, the backend and how to decode."""
+    from translate.backends import BACKENDS
+
+    return apply(
+        f,
+        click.option(
+            "-m",
+            "--model",
+            default="Helsinki-NLP/opus-mt-el-en",
+            show_default=True,
+            envvar="EL2EN_MODEL",
+            help="Hugging Face hub id or local model folder.",
+        ),
+        click.option(
+            "--revision",
+            default=None,
+            envvar="EL2EN_REVISION",
+            help="Hub revision (branch, tag or commit) to pin.",
+        ),
+        click.option(
+            "--backend",
+            type=click.Choice(["auto", *BACKENDS]),
+            default="auto",
+            show_default=True,
+            envvar="EL2EN_BACKEND",
+            help="auto: CTranslate2 when installed and the model converts, else transformers.",
+        ),
+        click.option(
+            "--compute-type",
+            type=click.Choice(COMPUTE_TYPES),
+            default="default",
+            show_default=True,
+            envvar="EL2EN_COMPUTE_TYPE",
+            help="Numeric type; default: int8 on CPU, float16 on CUDA for CTranslate2, "
+            "float32 for transformers (which takes float32 or float16 only).",
+        ),
+        click.option(
+            "--beam",
+            type=click.IntRange(1, 32),
+            default=4,
+            show_default=True,
+            envvar="EL2EN_BEAM",
+            help="Beam size (1 = greedy).",
+        ),
+        click.option(
+            "--device",
+            type=click.Choice(["auto", "cpu", "cuda"]),
+            default="auto",
+            show_default=True,
+            envvar="EL2EN_DEVICE",
+        ),
+        click.option(
+            "--threads",
+            type=click.IntRange(0, 256),
+            default=0,
+            show_default=True,
+            envvar="EL2EN_THREADS",
+            help="CPU threads in all; 0 = one per core.",
+        ),
+        click.option(
+            "--max-source-tokens",
+            type=click.IntRange(8, 511),
+            default=200,
+            show_default=True,
+            help="Longer sentences are cut at clause boundaries and flagged 'split'.",
+        ),
+        click.option(
+            "--max-output-tokens",
+            type=click.IntRange(1, 512),
+            default=256,
+            show_default=True,
+            help="Decoding limit; a translation that reaches it is flagged 'max_length'.",
+        ),
+        segmenter_options,
+    )
+
+
+def translate_config(
+    model: str,
+    revision: str | None,
+    backend: str,
+    compute_type: str,
+    beam: int,
+    device: str,
+    threads: int,
+    max_source_tokens: int,
+    max_output_tokens: int,
+    ano_teleia: bool,
+    **_: object,
+) -> Any:
+    """Return the TranslateConfig that :func:`model_options`' values describe."""
+    from translate.backends import DecodeOptions
+    from translate.pipeline import TranslateConfig, check_config
+    from translate.segment import SegmenterOptions
+
+    config = TranslateConfig(
+        model=model,
+        revision=revision,
+        backend=backend,
+        decode=DecodeOptions(
+            beam_size=beam,
+            max_output_tokens=max_output_tokens,
+            device=device,
+            compute_type=compute_type,
+            threads=threads,
+        ),
+        max_source_tokens=max_source_tokens,
+        segmenter=SegmenterOptions(ano_teleia_ends_sentence=ano_teleia),
+    )
+    check_config(config)
+    return config

@@ -1,0 +1,164 @@
+"""``el2en translate``: one or more files, to stdout, a file or a folder."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from translate.cli import cli_error
+from translate.cli.options import (
+    EXIT_CODES_HELP,
+    encoding_option,
+    env_help,
+    format_option,
+    model_options,
+    translate_config,
+    verbosity,
+)
+from translate.cli.report import (
+    count_sentences,
+    log_job,
+    on_terminal,
+    progress_bar,
+    setup_logging,
+    summary,
+)
+from translate.errors import TranslateError
+
+EPILOG = f"""\b
+Examples:
+  el2en translate article.txt                      English article on stdout
+  el2en translate article.txt -o article.en.txt
+  cat article.txt | el2en translate -              '-' is stdin (and stdout for -o)
+  el2en translate a.txt b.txt -f tsv,jsonl -o out/ one file per input and format
+  el2en translate old.txt --encoding iso-8859-7
+
+{
+    env_help(
+        "--model",
+        "--revision",
+        "--backend",
+        "--compute-type",
+        "--device",
+        "--beam",
+        "--threads",
+        "--format",
+        "--encoding",
+    )
+}
+
+{EXIT_CODES_HELP}
+"""
+
+
+@click.command(epilog=EPILOG)
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    help="Output file, '-' for stdout, or a folder (ending in '/'; created if missing) "
+    "for one file per input and format.",
+)
+@format_option()
+@click.option(
+    "--only-flagged",
+    is_flag=True,
+    help="Write only flagged sentences (with their ids, to merge back).",
+)
+@encoding_option
+@model_options
+@verbosity
+def translate(
+    inputs: tuple[str, ...],
+    output: str,
+    formats: str,
+    only_flagged: bool,
+    encoding: str | None,
+    verbose: int,
+    quiet: bool,
+    **model: Any,
+) -> None:
+    """Translate Greek INPUT files ('-' for stdin) to English."""
+    setup_logging(verbose, quiet)
+    try:
+        run(inputs, output, formats, only_flagged, encoding, model, verbose, quiet)
+    except TranslateError as exc:
+        raise cli_error(exc) from None
+
+
+def run(
+    inputs: tuple[str, ...],
+    output: str,
+    formats: str,
+    only_flagged: bool,
+    encoding: str | None,
+    model: dict[str, Any],
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Plan, read every input (once), load the model, run each job, report."""
+    from translate import jobs
+    from translate.formats import parse_formats
+    from translate.pipeline import Translator
+    from translate.read import check_encoding_option
+
+    started = time.perf_counter()
+    config = translate_config(**model)
+    options = jobs.RunOptions(
+        formats=parse_formats(formats),
+        only_flagged=only_flagged,
+        encoding=check_encoding_option(encoding),
+        qa=_qa_options(),
+        keep_flagged=verbose > 0,
+    )
+    planned = jobs.plan_jobs(inputs, output, options.formats)
+    jobs.check_targets(planned, create_folders=jobs.is_folder_target(output))
+    # Every input is read (once) and checked before the model loads.
+    documents = []
+    try:
+        for job in planned:
+            documents.append(jobs.open_inputs(job, options.encoding))
+        translator = Translator(config)
+        jobs.log.info("signature: %s", translator.signature)
+        results = []
+        many = len(planned) > 1
+        total = len(planned) if many else _total(documents[0], config, quiet)
+        label = f"{len(planned)} files" if many else _name(planned[0].inputs)
+        with progress_bar(total, "docs" if many else "sentences", label, not quiet) as advance:
+            for job, docs in zip(planned, documents, strict=True):
+                result = jobs.run_job(
+                    job, translator, options, docs, progress=None if many else advance
+                )
+                if many:
+                    advance(1)
+                results.append(result)
+                log_job(result)
+    finally:
+        for docs in documents:
+            for doc in docs:
+                doc.close()
+    if not quiet and on_terminal():
+        click.echo(summary(results, time.perf_counter() - started), err=True)
+
+
+def _total(documents: list[Any], config: Any, quiet: bool) -> int | None:
+    if quiet or not on_terminal():
+        return None
+    return count_sentences(documents, config.segmenter)
+
+
+def _name(inputs: tuple[str, ...]) -> str:
+    return "stdin" if inputs == ("-",) else ", ".join(inputs)
+
+
+def _qa_options() -> Any:
+    """Return the QA stage's default options, or None while the stage is missing."""
+    try:
+        from translate.qa import QAOptions
+    except ModuleNotFoundError:
+        return None
+    return QAOptions()
