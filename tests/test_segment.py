@@ -79,21 +79,42 @@ def _continuation_words() -> list[str]:
     return [line for line in table.splitlines() if line and not line.startswith("#")]
 
 
+def _word_list(name: str) -> list[str]:
+    table = files("translate").joinpath("data", name).read_text("utf-8")
+    return [line for line in table.splitlines() if line and not line.startswith("#")]
+
+
 NEVER = [word for word, kind in _abbreviation_rows() if kind == "never"]
+NAME = [word for word, kind in _abbreviation_rows() if kind == "name"]
 MAY = [word for word, kind in _abbreviation_rows() if kind == "may"]
+AMOUNT = [word for word, kind in _abbreviation_rows() if kind == "amount"]
+UNITS = _word_list("el_units.txt")
+OPENERS = _word_list("el_sentence_openers.txt")
+
+
+def _unaccented(word: str) -> str:
+    return word.translate(str.maketrans("άέήίόύώΆΈΉΊΌΎΏ", "αεηιουωΑΕΗΙΟΥΩ"))
 
 
 def test_abbreviation_table_is_well_formed() -> None:
     rows = _abbreviation_rows()
-    assert {kind for _, kind in rows} == {"never", "may"}
+    assert {kind for _, kind in rows} == {"never", "name", "may", "amount"}
     assert all(word.endswith(".") for word, _ in rows)
     assert len({word for word, _ in rows}) == len(rows)
     for word in ("κ.", "κα.", "κκ.", "δρ.", "καθ.", "αριθ.", "π.χ.", "λ.χ.", "δηλ."):
         assert word in NEVER
     for word in ("βλ.", "σελ.", "τηλ.", "οδ."):
         assert word in NEVER
-    for word in ("χλμ.", "εκατ.", "δισ.", "π.μ.", "μ.μ.", "κ.λπ.", "κ.ά.", "α.ε."):
+    # References before a number (issue 12).
+    for word in ("ν.", "άρθ.", "παρ.", "σελ.", "αρ.", "αριθ.", "πρωτ.", "τεύχ.", "τόμ."):
+        assert word in NEVER
+    for word in ("Κυρ.", "Αλ.", "Γιαν.", "Γιάν.", "Θαν.", "Κων.", "Δημ.", "Αικ."):
+        assert word in NAME or _unaccented(word) in map(_unaccented, NAME)
+    assert all(word[0].isupper() and word[1:].islower() for word in NAME)
+    for word in ("χλμ.", "π.μ.", "μ.μ.", "κ.λπ.", "κ.ά.", "α.ε."):
         assert word in MAY
+    for word in ("εκατ.", "δισ.", "χιλ."):
+        assert word in AMOUNT
 
 
 @pytest.mark.parametrize("abbreviation", NEVER)
@@ -111,13 +132,67 @@ def test_never_ending_abbreviation_capitalised(abbreviation: str) -> None:
     assert len(texts(f"Σημείωση: {capitalised} Παπαδόπουλος, 12.")) == 1
 
 
-@pytest.mark.parametrize("abbreviation", MAY)
+@pytest.mark.parametrize("abbreviation", NEVER)
+def test_never_ending_abbreviation_unaccented(abbreviation: str) -> None:
+    # "άρθ. 5" and "αρθ. 5" alike: every entry also matches without its accent.
+    text = f"Το ανέφερε το {_unaccented(abbreviation)} 5 χθες. Η συζήτηση συνεχίζεται."
+    assert len(texts(text)) == 2
+
+
+@pytest.mark.parametrize(
+    "name", NAME + [_unaccented(name) for name in NAME if name != _unaccented(name)]
+)
+def test_first_name_abbreviation_before_surname(name: str) -> None:
+    text = f"Το ανέφερε ο {name} Παπαδόπουλος χθες. Η συζήτηση συνεχίζεται."
+    assert texts(text) == [
+        f"Το ανέφερε ο {name} Παπαδόπουλος χθες.",
+        "Η συζήτηση συνεχίζεται.",
+    ]
+
+
+@pytest.mark.parametrize("name", NAME)
+def test_first_name_abbreviation_before_sentence_opener(name: str) -> None:
+    # Only a real word can end there ("με τον Αλ. Η συζήτηση"): before an article, it ends.
+    assert len(texts(f"Μίλησε με τον {name} Η συζήτηση συνεχίζεται.")) == 2
+    assert len(texts(f"Μίλησε με τον {name} 25 άτομα ήρθαν.")) == 1
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_sentence_openers_end_a_first_name(opener: str) -> None:
+    capitalised = opener[0].upper() + opener[1:]
+    assert len(texts(f"Συναντήθηκε με τον Αλ. {capitalised} συζήτησαν πολλά.")) == 2
+
+
+@pytest.mark.parametrize(
+    "name", ["Σεβ.", "Ιφ.", "Τάσ.", "Μπ.", "Ντ.", "Ευστ.", "Κων/νος.", "Παν/τής."]
+)
+def test_unknown_first_name_abbreviation(name: str) -> None:
+    assert len(texts(f"Το υπογράφει ο {name} Παπαδόπουλος. Η συζήτηση συνεχίζεται.")) == 2
+
+
+@pytest.mark.parametrize(
+    "word", ["Ιράν.", "Μίλαν.", "Κιμ.", "Τραμπ.", "Λιγκ.", "Ολάντ.", "Σαλέχ.", "Ιράκ.", "ΑΚΕ/ΕΕ."]
+)
+def test_real_sentence_end_that_looks_like_a_name(word: str) -> None:
+    # Greek words end in a vowel, ς or ν; foreign names after a nasal or in a digraph,
+    # μ, and accented words are left to the ordinary rule.
+    assert len(texts(f"Η συνάντηση έγινε με τον {word} Παρόντες ήταν πολλοί.")) == 2
+
+
+@pytest.mark.parametrize("abbreviation", MAY + AMOUNT)
 def test_may_end_abbreviation_before_capital(abbreviation: str) -> None:
     text = f"Το σύνολο ήταν 20 {abbreviation} Η συζήτηση συνεχίζεται."
     assert texts(text) == [f"Το σύνολο ήταν 20 {abbreviation}", "Η συζήτηση συνεχίζεται."]
 
 
-@pytest.mark.parametrize("abbreviation", MAY)
+@pytest.mark.parametrize("abbreviation", AMOUNT)
+@pytest.mark.parametrize("unit", UNITS)
+def test_amount_before_currency_or_unit(abbreviation: str, unit: str) -> None:
+    for spelling in (unit, unit.upper(), unit[0].upper() + unit[1:]):
+        assert len(texts(f"Το κόστος ήταν 20 {abbreviation} {spelling} φέτος.")) == 1
+
+
+@pytest.mark.parametrize("abbreviation", MAY + AMOUNT)
 def test_may_end_abbreviation_before_lowercase_or_digit(abbreviation: str) -> None:
     assert len(texts(f"Το σύνολο ήταν 20 {abbreviation} και όχι 30.")) == 1
     assert len(texts(f"Το σύνολο ήταν 20 {abbreviation} 30 άτομα ήρθαν.")) == 1
@@ -209,6 +284,14 @@ def test_seed_article() -> None:
     assert by_paragraph[11] == ["Πηγή: skai.gr"]
     assert by_paragraph[8][1].endswith("στη Ρωσία το περασμένο φθινόπωρο. .")
     assert all(piece.text[-1] in ".»" for piece in result if piece.paragraph not in (5, 11))
+
+
+def test_reference_number_may_end_a_sentence() -> None:
+    # "45." after "σελ." is a page number, not a list marker opening a sentence...
+    assert len(texts("Στη σελ. 45. Η Βρετανία αντέδρασε.")) == 2
+    # ...while a list marker after a colon or at a sentence start stays one.
+    assert len(texts("Τα μέτρα: 1. Η μείωση των φόρων. 2. Η αύξηση.")) == 2
+    assert len(texts("Περίμενε... 2. Η αύξηση.")) == 1
 
 
 def test_signature() -> None:

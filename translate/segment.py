@@ -9,8 +9,15 @@ and decides each candidate with a few rules over small tables in ``translate/dat
 * ``?``, ``!``, ``;`` and U+037E end a sentence unless the next word is in lower case;
 * ``…`` ends one before a capital; the ano teleia only when the policy says so;
 * ``.`` ends one before a capital or a digit, except after an abbreviation that never ends a
-  sentence (``κ.``, ``π.χ.``, an initial) or a list marker opening a sentence (``1.``); after
-  one that may (``χλμ.``, ``π.μ.``, ``Α.Ε.``) or a number, only before a capital;
+  sentence (``κ.``, ``π.χ.``, ``ν.``, ``σελ.``, an initial) or a list marker opening a sentence
+  (``1.``); after one that may (``χλμ.``, ``π.μ.``, ``Α.Ε.``) or a number, only before a
+  capital, and after an amount (``εκατ.``, ``δισ.``) only before a capital that is not a
+  currency or unit (``ΕΥΡΩ``, ``USD``);
+* after a first name cut short (``Κυρ.``, ``Αλ.``, ``Γιαν.``, ``Κων/νος``, or an unknown short
+  capitalised word that no Greek word could be: ``Αικ.``, ``Χρ.``, ``Βασ.``) it ends one only
+  before a word that opens sentences and is never a surname (``Ο``, ``Στη``, ``Σύμφωνα``);
+* a number after a reference abbreviation (``σελ. 45.``) is not a list marker: it ends a
+  sentence before a capital like any number;
 * nothing ends before punctuation or leaves a sentence of punctuation alone (``φθινόπωρο. .``);
 * a parenthetical standing alone, ``(Χειροκροτήματα)``, is its own sentence;
 * a line without final punctuation (a headline, a dateline, ``Πηγή: skai.gr``) is its own
@@ -33,7 +40,7 @@ from importlib.resources import files
 from translate.types import Segment
 
 #: Bump when the output of :func:`segment` changes for any input.
-SEGMENTER_VERSION = "el2en-seg/1"
+SEGMENTER_VERSION = "el2en-seg/2"
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,9 @@ _LIST_MARKER = re.compile(r"\(?(?:\d{1,3}|[IVXLC]{1,5}|\w)\)?")
 
 class _Kind(Enum):
     NEVER = "never"
+    NAME = "name"
     MAY = "may"
+    AMOUNT = "amount"
 
 
 class _Next(Enum):
@@ -88,17 +97,33 @@ class _Next(Enum):
 @lru_cache(maxsize=1)
 def _abbreviations() -> dict[str, _Kind]:
     table: dict[str, _Kind] = {}
+    unaccented: dict[str, _Kind] = {}
     for line in _data_lines("el_abbreviations.tsv"):
         abbreviation, kind, *_ = line.split("\t")
         # Lower-case entries match any case; an entry with a capital matches only as spelt.
         key = _fold(abbreviation) if abbreviation == abbreviation.lower() else abbreviation
         table[key] = _Kind(kind)
-    return table
+        unaccented.setdefault(_strip_accents(key), _Kind(kind))
+    # Every entry also matches without its accent, unless an entry is spelt so.
+    return unaccented | table
 
 
 @lru_cache(maxsize=1)
 def _continuation_words() -> frozenset[str]:
     return frozenset(map(_fold, _data_lines("el_continuation_words.txt")))
+
+
+@lru_cache(maxsize=1)
+def _sentence_openers() -> frozenset[str]:
+    words = [*_data_lines("el_sentence_openers.txt"), *_continuation_words()]
+    return frozenset(_strip_accents(_fold(word)) for word in words)
+
+
+@lru_cache(maxsize=1)
+def _unit_words() -> frozenset[str]:
+    return frozenset(
+        _strip_accents(_fold(word)).rstrip(".") for word in _data_lines("el_units.txt")
+    )
 
 
 def _data_lines(name: str) -> list[str]:
@@ -110,15 +135,58 @@ def _fold(word: str) -> str:
     return word.lower().replace("ς", "σ")
 
 
+_UNACCENT = str.maketrans("άέήίόύώΆΈΉΊΌΎΏΐΰ", "αεηιουωΑΕΗΙΟΥΩϊϋ")
+
+
+def _strip_accents(word: str) -> str:
+    return word.translate(_UNACCENT)
+
+
+# A first name cut short: capitalised Greek, at most six letters (Αικ., Χρυσ., Τάσ.).
+_NAME_STEM = re.compile(r"[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώϊϋΐΰ]{1,5}")
+# A name contracted with a slash: Κων/νος, Κων/νου (also Παν/τής, Αν/τρια).
+_SLASHED = re.compile(r"[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώϊϋΐΰ]+/[α-ωάέήίόύώϊϋΐΰ]+")
+_VOWELS = frozenset("ΑΕΗΙΟΥΩΆΈΉΊΌΎΏαεηιουωάέήίόύώϊϋΐΰ")
+# Consonants no Greek word ends with; foreign names written in Greek end in them too, most
+# often after a nasal or as a digraph (Τραμπ, Λιγκ, Ολάντ, Χανχ), which the rule leaves alone.
+_NON_FINAL = frozenset("βγδζθκλξπτφχψ")
+_FOREIGN_ENDINGS = ("γκ", "τσ", "τζ")
+
+
+def _is_name_abbreviation(stem: str) -> bool:
+    """Return whether ``stem`` (without its period) is a first name cut short.
+
+    Greek words end in a vowel, ``ς`` or ``ν`` (rarely ``ρ``), so a short capitalised word
+    with no vowel (``Χρ``), ending in a medial ``σ`` (``Χρυσ``), or of at most four
+    unaccented letters ending in another consonant (``Αλ``, ``Αικ``) is an
+    abbreviation; ``μ``, ``ν``, ``ρ`` and the foreign endings need the table (Κυρ., Θαν.).
+    """
+    if not _NAME_STEM.fullmatch(stem):
+        return False
+    last = stem[-1]
+    if last == "σ" or not _VOWELS.intersection(stem):
+        return True
+    if len(stem) > 4 or last not in _NON_FINAL or stem[-2] in "μν":
+        return False
+    return stem == _strip_accents(stem) and not stem.endswith(_FOREIGN_ENDINGS)
+
+
+def _word_of(token: str) -> str:
+    """Return ``token`` folded for the word lists: no quotes, punctuation, case or accents."""
+    return _strip_accents(_fold(token.strip(_OPENERS + _CLOSERS + _TERMINAL + ",:")))
+
+
 def _abbreviation_kind(word: str) -> _Kind | None:
     """Return how the abbreviation ``word`` (with its final period) may end a sentence."""
     table = _abbreviations()
-    kind = table.get(word) or table.get(_fold(word))
+    kind = table.get(word) or table.get(_fold(word)) or table.get(_strip_accents(word))
     if kind is not None:
         return kind
     stem = word[:-1]
     if len(stem) == 1 and stem.isupper():
         return _Kind.NEVER  # an initial: Α. Παπαδόπουλος, John F. Kennedy
+    if _is_name_abbreviation(stem) or _SLASHED.fullmatch(stem):
+        return _Kind.NAME  # Αικ. Παπαδοπούλου, Κων/νος. Καραμανλής
     if _DOTTED.fullmatch(stem):
         return _Kind.MAY
     return None
@@ -143,7 +211,9 @@ def _classify_next(token: str, text: str, token_end: int) -> _Next:
     return _Next.DIGIT  # digits and symbols: 2012, €5, #tag
 
 
-def _period_ends(token: str, punct_start: int, next_kind: _Next, opens: bool) -> bool:
+def _period_ends(
+    token: str, punct_start: int, next_kind: _Next, opens: bool, next_token: str
+) -> bool:
     """Decide a single period: abbreviations, numbers and list markers first."""
     word = token[:punct_start].lstrip(_OPENERS) + "."
     if opens and _LIST_MARKER.fullmatch(word[:-1]):
@@ -151,13 +221,24 @@ def _period_ends(token: str, punct_start: int, next_kind: _Next, opens: bool) ->
     kind = _abbreviation_kind(word)
     if kind is _Kind.NEVER:
         return False
-    if kind is _Kind.MAY or _NUMBER.fullmatch(word[:-1]):
+    if kind is _Kind.NAME:
+        # "ο Κυρ. Μητσοτάκης", but "μίλησε με τον Αλ. Η συνάντηση ..." can only be an end.
+        return next_kind is _Next.UPPER and _word_of(next_token) in _sentence_openers()
+    if kind is _Kind.AMOUNT and next_kind is _Next.UPPER:
+        return _word_of(next_token) not in _unit_words()  # "5 εκατ. ΕΥΡΩ", "2 δισ. USD"
+    if kind in (_Kind.MAY, _Kind.AMOUNT) or _NUMBER.fullmatch(word[:-1]):
         return next_kind is _Next.UPPER
     return next_kind in (_Next.UPPER, _Next.DIGIT)
 
 
 def _punct_ends(
-    token: str, punct: str, punct_start: int, next_kind: _Next, opens: bool, ano: bool
+    token: str,
+    punct: str,
+    punct_start: int,
+    next_kind: _Next,
+    opens: bool,
+    ano: bool,
+    next_token: str,
 ) -> bool:
     """Decide a run of terminal punctuation followed by whitespace."""
     if next_kind is _Next.PUNCT:
@@ -167,17 +248,20 @@ def _punct_ends(
     if any(char in _ANO_TELEIA for char in punct):
         return ano
     if punct == ".":
-        return _period_ends(token, punct_start, next_kind, opens)
+        return _period_ends(token, punct_start, next_kind, opens, next_token)
     # An ellipsis, written "…" or "...": a sentence ends only if a capital follows.
     return next_kind is _Next.UPPER
 
 
-def _line_ends(token: str, next_kind: _Next) -> bool:
+def _line_ends(token: str, next_kind: _Next, next_token: str) -> bool:
     """Decide a line break after a token without final punctuation (headline or wrap)."""
     if next_kind in (_Next.LOWER, _Next.PUNCT):
         return False
     if token[-1] in ",-‐–—&/(":
         return False
+    if _SLASHED.fullmatch(token.strip(_OPENERS + _CLOSERS)):
+        # A name contracted with a slash is a first name: "Κων/νος\nΜητσοτάκης".
+        return _word_of(next_token) in _sentence_openers()
     return _fold(token.strip(_OPENERS + _CLOSERS)) not in _continuation_words()
 
 
@@ -242,12 +326,18 @@ def segment(text: str, options: SegmenterOptions | None = None) -> Iterator[Segm
 
 
 def _follows_sentence_end(text: str, start: int, token_start: int) -> bool:
-    """Return whether the token at ``token_start`` opens a sentence or follows ``.:;!?``."""
+    """Return whether the token at ``token_start`` opens a sentence or follows ``:;!?…``.
+
+    A single period before it that did not end the sentence closed an abbreviation
+    (``σελ. 45.``), so the number after it is a reference, not a list marker.
+    """
     if token_start == start:
         return True
     before = token_start - 1
     while before > start and text[before].isspace():
         before -= 1
+    if text[before] == ".":
+        return before > 0 and text[before - 1] == "."  # an ellipsis written "..."
     return text[before] in _TERMINAL or text[before] == ":"
 
 
@@ -256,7 +346,8 @@ def _ends_here(
 ) -> bool:
     """Decide whether the candidate ``match`` ends the sentence that began at ``start``."""
     token = match.group("token")
-    next_kind = _classify_next(match.group("next"), text, match.end("next"))
+    next_token = match.group("next")
+    next_kind = _classify_next(next_token, text, match.end("next"))
     punct = match.group("punct")
     if punct is not None:
         punct_start = match.start("punct") - match.start("token")
@@ -264,10 +355,10 @@ def _ends_here(
             return False  # ". ." or "…": a segment of punctuation alone is noise
         after_end = _follows_sentence_end(text, start, match.start("token"))
         ano = options.ano_teleia_ends_sentence
-        return _punct_ends(token, punct, punct_start, next_kind, after_end, ano)
+        return _punct_ends(token, punct, punct_start, next_kind, after_end, ano, next_token)
     if match.group("paren") is not None and _is_parenthetical(text, start, match.end("token")):
         return next_kind is _Next.UPPER  # (Χειροκροτήματα) Κύριε Πρόεδρε, ...
-    return "\n" in match.group("space") and _line_ends(token, next_kind)
+    return "\n" in match.group("space") and _line_ends(token, next_kind, next_token)
 
 
 def _is_parenthetical(text: str, start: int, end: int) -> bool:
