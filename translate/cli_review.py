@@ -1,0 +1,127 @@
+"""``el2en review``: take reviewers' corrections back; a thin layer over translate.review.
+
+``el2en review import FILE`` stores the corrected sentences of a reviewed
+XLIFF, TMX or TSV in the translation memory (later runs use them before the
+model, flagged ``human``); ``el2en review export`` writes the memory as TMX.
+The memory is ``--memory PATH``, else ``$EL2EN_MEMORY``, else
+``~/.local/share/el2en/memory.sqlite`` (``$XDG_DATA_HOME`` respected).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from translate.errors import TranslateError
+
+_MEMORY_HELP = (
+    "Translation memory file (SQLite). Default: $EL2EN_MEMORY, else "
+    "$XDG_DATA_HOME/el2en/memory.sqlite (~/.local/share/el2en/memory.sqlite)."
+)
+
+
+def _memory_path(memory: Path | None) -> Path:
+    from translate.store import default_memory_path
+
+    return memory if memory is not None else default_memory_path()
+
+
+@click.group()
+def review() -> None:
+    """Store reviewers' corrections in the translation memory, and export it."""
+
+
+@review.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--memory", type=click.Path(dir_okay=False, path_type=Path), help=_MEMORY_HELP)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["auto", "xliff", "tmx", "tsv"]),
+    default="auto",
+    show_default=True,
+    help="The reviewed file's format; auto goes by its name, then its content.",
+)
+@click.option(
+    "--original",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="el2en's unreviewed output of the same text: a unit is taken when the reviewer "
+    "changed its English from this one.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="When the memory has the same Greek with other English, take the file's "
+    "(default: keep the memory's and report the conflict).",
+)
+def import_(
+    file: Path, memory: Path | None, file_format: str, original: Path | None, replace: bool
+) -> None:
+    """Store the reviewer's translations in FILE (XLIFF 1.2, TMX or TSV) in the memory.
+
+    Prints one line per conflict (FILE:LINE) on stderr and a summary on stdout.
+    Importing the same file again changes nothing.
+    """
+    from translate.review import import_reviewed
+    from translate.store import TranslationMemory
+
+    path = _memory_path(memory)
+    try:
+        with TranslationMemory(path) as tm:
+            report = import_reviewed(
+                file,
+                tm,
+                format=None if file_format == "auto" else file_format,
+                original=original,
+                replace=replace,
+            )
+    except TranslateError as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in report.problems:
+        if problem.kind == "duplicate":
+            what = f"same Greek as {problem.other_provenance} with other English; the first kept"
+        elif problem.kind == "conflict":
+            what = (
+                f"the memory has other English ({problem.other_provenance}); "
+                "kept it (--replace takes the file's)"
+            )
+        else:
+            what = f"replaced the memory's English ({problem.other_provenance})"
+        click.echo(f"{file}:{problem.line}: unit {problem.unit}: {what}", err=True)
+        click.echo(f"    el:     {problem.el}", err=True)
+        click.echo(f"    file:   {problem.en}", err=True)
+        click.echo(f"    before: {problem.other_en}", err=True)
+    click.echo(f"{report.summary()} (memory: {path})")
+
+
+@review.command(name="export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TMX file to write (default: stdout).",
+)
+@click.option("--memory", type=click.Path(dir_okay=False, path_type=Path), help=_MEMORY_HELP)
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def export(output: Path | None, memory: Path | None, force: bool) -> None:
+    """Write the translation memory as TMX 1.4b (OmegaT, Trados, memoQ import it)."""
+    from translate.review import export_tmx, export_tmx_file
+    from translate.store import TranslationMemory
+
+    path = _memory_path(memory)
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no translation memory here (nothing imported yet)")
+    try:
+        with TranslationMemory(path) as tm:
+            if output is None or str(output) == "-":
+                sys.stdout.flush()
+                count = export_tmx(tm, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            else:
+                count = export_tmx_file(tm, output, force=force)
+    except TranslateError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} units exported from {path}", err=True)

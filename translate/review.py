@@ -1,0 +1,480 @@
+"""Corrections back: read reviewed files into the translation memory, and export it.
+
+A reviewer gets el2en's XLIFF, TMX or TSV, corrects English targets in a CAT
+tool or a spreadsheet, and ``el2en review import`` stores the corrected
+sentences in the :class:`~translate.store.TranslationMemory`, which later runs
+use before the model.
+
+Files are read by structure, not by el2en's exact layout, so that files that
+went through a CAT tool, and el2en's older TSV (a ``# el2en`` comment line
+first, escaped tabs), still read: XLIFF 1.2 ``trans-unit`` source/target,
+TMX ``tu``/``tuv`` by ``xml:lang`` (``el*``/``en*``), TSV ``el``/``en`` columns.
+
+Which units are the reviewer's (see :func:`decide` and docs/qa.md):
+
+1. When the machine translation of the unit is known (``--original FILE``, the
+   unreviewed el2en output; or in the file itself: an XLIFF ``<alt-trans>``
+   target, a TMX ``x-mt`` prop, a TSV ``mt`` column), a unit is the
+   reviewer's when its English differs from it (or, in XLIFF, when its state
+   is ``final``/``signed-off``: approved as it stands).
+2. Otherwise XLIFF: state ``final`` or ``signed-off``; or ``translated`` when
+   el2en had asked for review (a warning note: el2en wrote
+   ``needs-review-translation``) or when the state-qualifier is no longer
+   el2en's ``mt-suggestion``.  Untouched ``translated`` + ``mt-suggestion``
+   units are the model's and are not stored.
+3. TMX: a ``<tu>`` or English ``<tuv>`` with ``changedate``/``changeid`` (CAT
+   tools stamp edited units; el2en writes no dates); a TMX from another tool
+   (not ``creationtool="el2en"``), or el2en's own memory export
+   (``o-tmf="el2en-memory"``), is a human memory: every unit counts.
+4. TSV: a ``reviewed`` column, when there is one, says which rows
+   (``yes``/``y``/``true``/``1``/``x``); without one every row counts: a TSV
+   has nowhere to record a review, so import only what was reviewed.
+
+Importing the same file twice changes nothing.  The same Greek with another
+English in the memory is a conflict, reported with the file's line and kept
+unless ``replace``; the same Greek twice in one file with different English is
+reported too (the first is used).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from translate.errors import TranslateError
+from translate.normalise import normalise
+from translate.store import MemoryEntry, PutResult, TranslationMemory
+
+#: XLIFF 1.2 target states that mean "approved as it stands".
+APPROVED_STATES = frozenset({"final", "signed-off"})
+_TRUE = frozenset({"yes", "y", "true", "1", "x", "ok", "✓"})
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+#: ``o-tmf`` of a memory export: its units are human translations.
+MEMORY_TMF = "el2en-memory"
+
+
+class ReviewError(TranslateError):
+    """A reviewed file cannot be read: not XLIFF/TMX/TSV, malformed, or not Greek-English."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One Greek sentence and its English as a reviewed file holds them."""
+
+    el: str
+    en: str
+    #: The unit's id in the file (XLIFF ``original:id``, TMX ``tuid``, TSV
+    #: ``doc:paragraph:sentence``), or its position when it has none.
+    unit: str
+    #: The line of the file where the unit starts (1-based).
+    line: int
+    #: What the file says about the unit's review, for :func:`decide`.
+    state: str | None = None
+    state_qualifier: str | None = None
+    flagged: bool = False  # XLIFF: el2en had asked for review
+    changed: bool = False  # TMX: a CAT tool stamped it
+    reviewed: bool | None = None  # TSV: the reviewed column, when there is one
+    #: The machine translation, when the file (or --original) tells it.
+    machine: str | None = None
+    #: How the file says a unit is reviewed: "xliff", "tmx-el2en", "tmx", "tsv".
+    kind: str = ""
+
+
+# -- reading -----------------------------------------------------------------
+
+
+def detect_format(path: Path) -> str:
+    """Return ``xliff``, ``tmx`` or ``tsv`` for ``path``, by its name, else its content."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlf", ".xliff", ".sdlxliff", ".mqxliff"):
+        return "xliff"
+    if suffix == ".tmx":
+        return "tmx"
+    if suffix in (".tsv", ".tab"):
+        return "tsv"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        raise ReviewError(f"{path}: cannot read ({exc.strerror})") from exc
+    if head.startswith(b"<"):
+        return "tmx" if b"<tmx" in head else "xliff"
+    return "tsv"
+
+
+def read_units(path: str | Path, format: str | None = None) -> Iterator[Unit]:
+    """Yield the units of a reviewed XLIFF 1.2, TMX or TSV file, in file order."""
+    path = Path(path)
+    kind = format or detect_format(path)
+    if kind == "xliff":
+        yield from _read_xliff(path)
+    elif kind == "tmx":
+        yield from _read_tmx(path)
+    elif kind == "tsv":
+        yield from _read_tsv(path)
+    else:
+        raise ReviewError(f"{path}: unknown format {kind!r}; choose xliff, tmx or tsv")
+
+
+def _parse_xml(path: Path) -> Any:
+    from lxml import etree
+
+    # No entities, no network, no DTD loading: a reviewed file is untrusted input.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        return etree.parse(str(path), parser).getroot()
+    except OSError as exc:
+        raise ReviewError(f"{path}: cannot read ({exc})") from exc
+    except etree.XMLSyntaxError as exc:
+        raise ReviewError(f"{path}: not well-formed XML ({exc})") from exc
+
+
+def _text(element: Any) -> str:
+    """Return the text of an element with inline markup (XLIFF g/x/ph, TMX bpt/ph) flattened."""
+    return "" if element is None else "".join(element.itertext())
+
+
+def _local(element: Any) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _read_xliff(path: Path) -> Iterator[Unit]:
+    root = _parse_xml(path)
+    if _local(root) != "xliff":
+        raise ReviewError(f"{path}: not XLIFF (the root element is <{_local(root)}>)")
+    for index, file in enumerate(root.iter("{*}file")):
+        source_lang = (file.get("source-language") or "el").lower()
+        if not source_lang.startswith("el"):
+            raise ReviewError(
+                f"{path}:{file.sourceline}: source-language is {source_lang!r}, not Greek"
+            )
+        original = file.get("original") or f"file{index + 1}"
+        for position, unit in enumerate(file.iter("{*}trans-unit")):
+            target = unit.find("{*}target")
+            alt = unit.find("{*}alt-trans/{*}target")
+            notes = unit.findall("{*}note")
+            yield Unit(
+                el=_text(unit.find("{*}source")),
+                en=_text(target),
+                unit=f"{original}:{unit.get('id') or position + 1}",
+                line=unit.sourceline or 0,
+                state=None if target is None else target.get("state"),
+                state_qualifier=None if target is None else target.get("state-qualifier"),
+                flagged=any(n.get("from") == "el2en" and n.get("priority") == "1" for n in notes),
+                machine=None if alt is None else _text(alt),
+                kind="xliff",
+            )
+
+
+def _tuv_lang(tuv: Any) -> str:
+    return str(tuv.get(_XML_LANG) or tuv.get("lang") or "").lower()
+
+
+def _read_tmx(path: Path) -> Iterator[Unit]:
+    root = _parse_xml(path)
+    if _local(root) != "tmx":
+        raise ReviewError(f"{path}: not TMX (the root element is <{_local(root)}>)")
+    header = root.find("header")
+    # el2en's translation output, not its memory export (which holds human translations).
+    by_el2en = (
+        header is not None
+        and header.get("creationtool") == "el2en"
+        and header.get("o-tmf") != MEMORY_TMF
+    )
+    for position, tu in enumerate(root.iter("tu")):
+        el = en = None
+        en_tuv = None
+        for tuv in tu.iter("tuv"):
+            lang = _tuv_lang(tuv)
+            if lang.startswith("el") and el is None:
+                el = _text(tuv.find("seg"))
+            elif lang.startswith("en") and en is None:
+                en, en_tuv = _text(tuv.find("seg")), tuv
+        if el is None:
+            continue  # not a Greek unit
+        props = {p.get("type"): _text(p) for p in tu.findall("prop")}
+        stamped = [tu] + ([en_tuv] if en_tuv is not None else [])
+        yield Unit(
+            el=el,
+            en=en or "",
+            unit=tu.get("tuid") or f"tu{position + 1}",
+            line=tu.sourceline or 0,
+            changed=any(e.get("changedate") or e.get("changeid") for e in stamped),
+            machine=props.get("x-mt"),
+            kind="tmx-el2en" if by_el2en else "tmx",
+        )
+
+
+def _read_tsv(path: Path) -> Iterator[Unit]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReviewError(f"{path}: cannot read as UTF-8 text ({exc})") from exc
+    offset = 0
+    old = text.startswith("# el2en")
+    if old:  # el2en before the csv-module TSV: a comment line, fields escaped
+        offset = 1
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""),
+        dialect="excel-tab",
+        quoting=csv.QUOTE_NONE if old else csv.QUOTE_MINIMAL,
+    )
+    columns = set(reader.fieldnames or ())
+    if not {"el", "en"} <= columns:
+        raise ReviewError(f"{path}: a TSV needs 'el' and 'en' columns (found: {sorted(columns)})")
+    unescape = _old_unescape if old else (lambda field: field)
+    line = reader.line_num
+    for position, row in enumerate(reader):
+        start, line = line + 1, reader.line_num
+        ids = [row.get(name) for name in ("doc", "paragraph", "sentence")]
+        reviewed = row.get("reviewed")
+        yield Unit(
+            el=unescape(row.get("el") or ""),
+            en=unescape(row.get("en") or ""),
+            unit=":".join(i or "" for i in ids) if all(ids) else f"row{position + 1}",
+            line=start + offset,
+            reviewed=None if reviewed is None else reviewed.strip().lower() in _TRUE,
+            machine=unescape(row["mt"]) if row.get("mt") else None,
+            kind="tsv",
+        )
+
+
+def _old_unescape(field: str) -> str:
+    import re
+
+    table = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+    return re.sub(r"\\[\\tnr]", lambda m: table[m.group()], field)
+
+
+# -- deciding ----------------------------------------------------------------
+
+
+def decide(unit: Unit) -> tuple[bool, str]:
+    """Return whether ``unit`` holds a reviewer's translation, and why (see the module doc)."""
+    if not unit.el.strip() or not unit.en.strip():
+        return False, "no Greek or no English"
+    if unit.machine is not None:
+        if unit.en != unit.machine:
+            return True, "English differs from the machine translation"
+        if unit.state in APPROVED_STATES:
+            return True, f"approved (state {unit.state})"
+        return False, "English unchanged from the machine translation"
+    if unit.kind == "xliff":
+        if unit.state in APPROVED_STATES:
+            return True, f"approved (state {unit.state})"
+        if unit.state == "translated" and unit.flagged:
+            return True, "flagged for review, now translated"
+        if unit.state == "translated" and unit.state_qualifier not in ("mt-suggestion", None):
+            return True, f"translated ({unit.state_qualifier})"
+        return False, f"not reviewed (state {unit.state}, {unit.state_qualifier})"
+    if unit.kind == "tmx-el2en":
+        if unit.changed:
+            return True, "changed (changedate/changeid)"
+        return False, "el2en's own unit, not changed (no changedate)"
+    if unit.kind == "tsv" and unit.reviewed is not None:
+        return unit.reviewed, "reviewed column" if unit.reviewed else "not marked reviewed"
+    return True, "every unit of this file counts"
+
+
+def with_original(units: Iterator[Unit], original: Path) -> Iterator[Unit]:
+    """Yield ``units`` with their machine translation taken from the unreviewed ``original``."""
+    by_id: dict[str, str] = {}
+    by_greek: dict[str, str] = {}
+    for unit in read_units(original):
+        by_id.setdefault(unit.unit, unit.en)
+        by_greek.setdefault(normalise(unit.el), unit.en)
+    for unit in units:
+        machine = by_id.get(unit.unit) if unit.unit in by_id else by_greek.get(normalise(unit.el))
+        yield unit if machine is None else _replace(unit, machine=machine)
+
+
+def _replace(unit: Unit, **changes: Any) -> Unit:
+    from dataclasses import replace
+
+    return replace(unit, **changes)
+
+
+# -- importing ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A unit of the file that was not stored as it is, with where it is."""
+
+    line: int
+    unit: str
+    el: str
+    en: str
+    #: "conflict" (the memory has other English), "duplicate" (the file has
+    #: this Greek twice with different English), or "replaced".
+    kind: str
+    #: What the memory (or the file's first occurrence) holds instead.
+    other_en: str
+    other_provenance: str
+
+
+@dataclass
+class ImportReport:
+    """What one import did."""
+
+    path: Path
+    units: int = 0
+    new: int = 0
+    same: int = 0
+    replaced: int = 0
+    #: Units not taken as a reviewer's translation, by reason.
+    skipped: dict[str, int] = field(default_factory=dict)
+    #: Conflicts, duplicates and replacements, in file order.
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> int:
+        """Return how many units disagreed with the memory and were kept out."""
+        return sum(1 for p in self.problems if p.kind == "conflict")
+
+    def summary(self) -> str:
+        """Return the one-line summary, e.g. ``review.xlf: 12 units: 3 new, 0 replaced, ...``."""
+        skipped = sum(self.skipped.values())
+        return (
+            f"{self.path.name}: {self.units} units: {self.new} new, {self.replaced} replaced, "
+            f"{self.same} already in memory, {self.conflicts} conflicts, "
+            f"{skipped} not taken as reviewed"
+        )
+
+
+def import_reviewed(
+    path: str | Path,
+    memory: TranslationMemory,
+    *,
+    format: str | None = None,
+    original: str | Path | None = None,
+    replace: bool = False,
+    imported: str | None = None,
+) -> ImportReport:
+    """Store the reviewer's translations of the file at ``path`` in ``memory``; say what changed."""
+    path = Path(path)
+    report = ImportReport(path)
+    units: Iterator[Unit] = read_units(path, format)
+    if original is not None:
+        units = with_original(units, Path(original))
+    first: dict[str, Unit] = {}
+    for unit in units:
+        report.units += 1
+        taken, reason = decide(unit)
+        if not taken:
+            report.skipped[reason] = report.skipped.get(reason, 0) + 1
+            continue
+        key = normalise(unit.el)
+        if key in first:
+            earlier = first[key]
+            if earlier.en != unit.en:
+                where = f"{path.name}#{earlier.unit} (line {earlier.line})"
+                report.problems.append(
+                    Problem(unit.line, unit.unit, unit.el, unit.en, "duplicate", earlier.en, where)
+                )
+            continue
+        first[key] = unit
+        result, before = memory.put(
+            unit.el, unit.en, file=path.name, unit=unit.unit, imported=imported, replace=replace
+        )
+        _count(report, unit, result, before)
+    return report
+
+
+def _count(report: ImportReport, unit: Unit, result: PutResult, before: MemoryEntry | None) -> None:
+    if result is PutResult.NEW:
+        report.new += 1
+    elif result is PutResult.SAME:
+        report.same += 1
+    elif before is not None:
+        kind = "replaced" if result is PutResult.REPLACED else "conflict"
+        report.replaced += result is PutResult.REPLACED
+        report.problems.append(
+            Problem(unit.line, unit.unit, unit.el, unit.en, kind, before.en, before.provenance)
+        )
+
+
+# -- exporting ---------------------------------------------------------------
+
+
+def _tmx_date(iso: str) -> str | None:
+    """Return TMX's ``YYYYMMDDThhmmssZ`` for an ISO 8601 UTC time, None if it is not one."""
+    digits = iso.replace("-", "").replace(":", "")
+    return digits if len(digits) == 16 and digits.endswith("Z") else None
+
+
+def export_tmx(memory: TranslationMemory, stream: BinaryIO) -> int:
+    """Write the memory as a TMX 1.4b document to the binary ``stream``; return the units."""
+    from lxml import etree
+
+    from translate import __version__
+
+    count = 0
+    with etree.xmlfile(stream, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        xf.write_doctype('<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
+        with xf.element("tmx", version="1.4"):
+            xf.write("\n")
+            head = etree.Element(
+                "header",
+                creationtool="el2en",
+                creationtoolversion=__version__,
+                segtype="sentence",
+                adminlang="en",
+                srclang="el",
+                datatype="plaintext",
+            )
+            head.set("o-tmf", MEMORY_TMF)
+            xf.write(head, pretty_print=True)
+            with xf.element("body"):
+                xf.write("\n")
+                for entry in memory.entries():
+                    xf.write(_memory_unit(entry), pretty_print=True)
+                    count += 1
+    return count
+
+
+def _memory_unit(entry: MemoryEntry) -> Any:
+    from lxml import etree
+
+    from translate.formats.xmlwrite import xml_text
+
+    tu = etree.Element("tu", srclang="el")
+    date = _tmx_date(entry.imported)
+    if date:
+        tu.set("creationdate", date)
+    for kind, value in (
+        ("x-provenance", entry.provenance),
+        ("x-file", entry.file),
+        ("x-unit", entry.unit),
+    ):
+        etree.SubElement(tu, "prop", type=kind).text = xml_text(value)
+    for lang, text in (("el", entry.el), ("en", entry.en)):
+        tuv = etree.SubElement(tu, "tuv")
+        tuv.set(_XML_LANG, lang)
+        etree.SubElement(tuv, "seg").text = xml_text(text)
+    return tu
+
+
+def export_tmx_file(memory: TranslationMemory, path: str | Path, *, force: bool = False) -> int:
+    """Write the memory as TMX to ``path``, whole or not at all; overwrite only if ``force``."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise ReviewError(f"{path}: exists; pass --force to replace it")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as f:
+            count = export_tmx(memory, f)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ReviewError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+    finally:
+        temporary.unlink(missing_ok=True)
+    return count
