@@ -92,6 +92,12 @@ def test_cache_key_changes_with_every_field_that_changes_a_translation(
         assert "Καλημέρα." in cache.get_many(["Καλημέρα."])
 
 
+def test_cache_key_takes_optional_fields_when_present() -> None:
+    with_intra = Signature((*SIGNATURE.fields, ("intra", "1")))
+    assert cache_key(with_intra) != cache_key(SIGNATURE)
+    assert cache_key(with_intra) != cache_key(with_field(with_intra, "intra", "4"))
+
+
 @pytest.mark.parametrize("field", ["seg", "maxsrc", "el2en"])
 def test_cache_key_ignores_fields_that_only_choose_the_pieces(field: str) -> None:
     assert cache_key(with_field(SIGNATURE, field, "changed")) == cache_key(SIGNATURE)

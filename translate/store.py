@@ -59,6 +59,9 @@ CACHE_KEY_FIELDS = (
     "maxout",
     "norm",
 )
+#: Fields that key the cache when the signature has them: CTranslate2's
+#: threads per batch (``intra``) can change sums, so near ties, when above 1.
+OPTIONAL_CACHE_KEY_FIELDS = ("intra",)
 #: Bump when el2en changes what it stores for a piece (not the schema).
 CACHE_FORMAT = "1"
 
@@ -204,7 +207,8 @@ def cache_key(signature: Signature) -> str:
     missing = [name for name in CACHE_KEY_FIELDS if name not in fields]
     if missing:
         raise StoreError(f"signature lacks {', '.join(missing)}: cannot key the cache")
-    pairs = [("cache", CACHE_FORMAT)] + [(name, fields[name]) for name in CACHE_KEY_FIELDS]
+    names = CACHE_KEY_FIELDS + tuple(n for n in OPTIONAL_CACHE_KEY_FIELDS if n in fields)
+    pairs = [("cache", CACHE_FORMAT)] + [(name, fields[name]) for name in names]
     return str(Signature(tuple(pairs)))
 
 
