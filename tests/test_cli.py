@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -63,7 +64,7 @@ def test_jsonl_rows_line_up_with_the_greek(
     assert header["type"] == "signature"
     assert Signature.parse(header["signature"]).as_dict() == header["fields"]
     fields = header["fields"]
-    assert fields["model"] == str(fixture_model) and fields["beam"] == beam
+    assert fields["model"] == fixture_model.name and fields["beam"] == beam
     assert fields["rev"].startswith("local-") and fields["el2en"]
     text = SEED.read_text(encoding="utf-8")
     flat = [s for para in seed_sentences() for s in para]
@@ -89,12 +90,12 @@ def test_tsv_rows_line_up_with_the_greek(
         "-q",
     )
     assert (code, stdout) == (0, "")
-    lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("# el2en model:")
-    rows = [line.split("\t") for line in lines[2:]]
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, dialect="excel-tab"))
+    assert rows[0]["signature"].startswith("model:")
     flat = [(p, i, s) for p, para in enumerate(seed_sentences()) for i, s in enumerate(para)]
-    assert [(int(r[1]), int(r[2]), r[3]) for r in rows] == flat
-    assert [r[4] for r in rows] == [references[s] for _, _, s in flat]
+    assert [(int(r["paragraph"]), int(r["sentence"]), r["el"]) for r in rows] == flat
+    assert [r["en"] for r in rows] == [references[s] for _, _, s in flat]
 
 
 @pytest.mark.parametrize("layout", ["reordered", "crlf", "bom", "all"])
