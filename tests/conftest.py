@@ -66,10 +66,13 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep tests off the network and out of the user's model store."""
     import os
 
+    from translate.cli.options import ENV_VARS
+
+    for name in ENV_VARS:  # the one list of every variable el2en reads
+        os.environ.pop(name, None)
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["EL2EN_MODELS_DIR"] = str(tmp_path_factory.mktemp("models"))
-    for name in ("EL2EN_MODEL", "EL2EN_BACKEND", "EL2EN_FORMAT", "EL2EN_DEVICE", "EL2EN_BEAM"):
-        os.environ.pop(name, None)
+    os.environ["EL2EN_MEMORY"] = str(tmp_path_factory.mktemp("memory") / "memory.sqlite")
 
 
 def seed_sentences() -> list[list[str]]:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from translate import __version__, flags
 from translate.backends import Backend, DecodeOptions, open_backend
@@ -26,6 +26,9 @@ from translate.signature import Signature
 from translate.split import split_to_fit
 from translate.tokenizer import MarianSpm
 from translate.types import Sentence, Translation
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger("translate")
 
@@ -133,6 +136,7 @@ class Translator:
         self.backend: Backend = backend or open_backend(config.backend, self.model, config.decode)
         self.cache = cache
         self.memory = memory
+        self._worker: ThreadPoolExecutor | None = None
         self.signature = self._signature()
 
     def _signature(self) -> Signature:
@@ -194,7 +198,7 @@ class Translator:
             results = run_in_batches(
                 todo,
                 costs,
-                self.backend.translate_batch,
+                self._decode,
                 self.config.batch_tokens,
                 on_batch=ticker.batch_done,
             )
@@ -217,6 +221,19 @@ class Translator:
             else self._align(s, [known[p] for p in plan])
             for s, plan in zip(window, plans, strict=True)
         ]
+
+    def _decode(self, pieces: list[str]) -> list[Translation]:
+        """Return the backend's translations, decoded on a worker thread.
+
+        The engine's calls block in native code, where Python cannot run a
+        signal handler; waiting on a future instead lets SIGTERM or Ctrl-C stop
+        the run at once (the front end then exits without waiting for the batch).
+        """
+        if self._worker is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="el2en-decode")
+        return self._worker.submit(self.backend.translate_batch, pieces).result()
 
     @staticmethod
     def _human(sentence: Sentence, found: Translation) -> Sentence:
