@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from translate import convert as store
-from translate.cli_models import models
 from translate.errors import ModelError, OutputError
 from translate.hub import ResolvedModel, resolve_model
 
@@ -59,12 +58,37 @@ def test_paths_are_keyed_by_model_revision_and_quantization(empty_store: Path) -
     assert len(paths) == 3
 
 
-def test_local_folders_with_the_same_name_get_different_keys() -> None:
-    a = store.model_key("/data/a/tiny-marian")
-    b = store.model_key("/data/b/tiny-marian")
-    assert a != b
-    assert a.startswith("local--tiny-marian--")
-    assert "/" not in a
+def test_local_models_are_keyed_by_name_and_content_not_path(
+    empty_store: Path, fixture_model: Path, tmp_path: Path
+) -> None:
+    assert store.model_key("tiny-marian", local=True) == "local--tiny-marian"
+    # A local folder named like a hub model never shares its key.
+    assert store.model_key("opus-mt-el-en", local=True) != store.model_key("opus-mt-el-en")
+    original = resolve_model(str(fixture_model))
+    copy = tmp_path / "elsewhere" / fixture_model.name
+    shutil.copytree(fixture_model, copy)
+    moved = resolve_model(str(copy))
+    assert store.converted_path(moved, "int8") == store.converted_path(original, "int8")
+    assert store.converted_path(moved, "int8").relative_to(empty_store).parts == (
+        "local--tiny-marian-el-en",
+        original.revision,
+        "int8",
+    )
+    changed = tmp_path / "changed" / fixture_model.name
+    shutil.copytree(fixture_model, changed)
+    (changed / "config.json").write_text((changed / "config.json").read_text() + " ")
+    edited = resolve_model(str(changed))
+    assert store.converted_path(edited, "int8") != store.converted_path(original, "int8")
+
+
+def test_a_copied_model_reuses_its_conversion(
+    empty_store: Path, fixture_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = store.ensure_converted(resolve_model(str(fixture_model)), "int8")
+    copy = tmp_path / "copy" / fixture_model.name
+    shutil.copytree(fixture_model, copy)
+    monkeypatch.setattr(store, "_run_converter", lambda *args: pytest.fail("converted again"))
+    assert store.ensure_converted(resolve_model(str(copy)), "int8") == path
 
 
 def test_unknown_quantization_is_refused(model: ResolvedModel) -> None:
@@ -75,8 +99,9 @@ def test_unknown_quantization_is_refused(model: ResolvedModel) -> None:
 def test_convert_writes_a_complete_self_contained_folder(
     empty_store: Path, model: ResolvedModel
 ) -> None:
-    path = store.convert(model, "int8")
-    assert path == store.converted_path(model, "int8")
+    result = store.convert(model, "int8")
+    path = result.path
+    assert result.converted and path == store.converted_path(model, "int8")
     assert store.is_complete(path)
     for name in ("model.bin", "shared_vocabulary.json", *store.TOKENIZER_FILES):
         assert (path / name).is_file(), name
@@ -89,15 +114,14 @@ def test_convert_writes_a_complete_self_contained_folder(
     assert leftovers(path) == []
 
 
-def test_convert_refuses_to_overwrite_without_force(
+def test_convert_keeps_an_existing_conversion_without_force(
     empty_store: Path, model: ResolvedModel
 ) -> None:
-    path = store.convert(model, "int8")
+    path = store.convert(model, "int8").path
     before = (path / "model.bin").stat().st_ino
-    with pytest.raises(OutputError, match=r"already converted.*--force"):
-        store.convert(model, "int8")
+    assert store.convert(model, "int8") == store.ConvertResult(path, converted=False)
     assert (path / "model.bin").stat().st_ino == before
-    store.convert(model, "int8", force=True)
+    assert store.convert(model, "int8", force=True) == store.ConvertResult(path, converted=True)
     assert (path / "model.bin").stat().st_ino != before
     assert store.is_complete(path)
     assert leftovers(path) == []
@@ -196,47 +220,62 @@ def test_an_unwritable_store_says_how_to_fix_it(
         store.ensure_converted(model, "int8")
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(models, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+def test_find_conversions_narrows_by_quantization_and_revision(
+    empty_store: Path, model: ResolvedModel, fixture_model: Path
+) -> None:
+    store.convert(model, "int8")
+    store.convert(model, "float32")
+    found = store.find_conversions(str(fixture_model))
+    assert sorted(c.quantization for c in found) == ["float32", "int8"]
+    assert [c.quantization for c in store.find_conversions(str(fixture_model), None, "int8")] == [
+        "int8"
+    ]
+    assert store.find_conversions(str(fixture_model), "local-000000000000") == []
+    assert len(store.find_conversions(str(fixture_model), model.revision[:10])) == 2
+    # A hub id of the same name is another model.
+    assert store.find_conversions(fixture_model.name) == []
+    # A folder that is gone still finds the conversions of its name.
+    assert len(store.find_conversions(str(fixture_model.parent / "gone" / fixture_model.name))) == 2
 
 
-def test_cli_convert_refuses_then_forces(empty_store: Path, fixture_model: Path) -> None:
-    code, out, _ = invoke("convert", str(fixture_model))
-    assert code == 0
-    path = Path(out.strip())
-    assert store.is_complete(path) and path.is_relative_to(empty_store)
-    assert path.name == "int8"
-    code, _, err = invoke("convert", str(fixture_model))
-    assert code == 1
-    assert "already converted" in err and "--force" in err
-    code, out, _ = invoke("convert", str(fixture_model), "--force", "--quantization", "int8")
-    assert (code, out.strip()) == (0, str(path))
+def test_remove_renames_then_deletes_under_the_lock(
+    empty_store: Path, model: ResolvedModel
+) -> None:
+    from filelock import FileLock
+
+    path = store.convert(model, "int8").path
+    [conversion] = store.list_converted()
+    done = threading.Event()
+    with FileLock(str(path.parent / f"{path.name}.lock")):
+        worker = threading.Thread(target=lambda: (store.remove(conversion), done.set()))
+        worker.start()
+        time.sleep(1.0)
+        assert not done.is_set()
+        assert store.is_complete(path)
+    worker.join()
+    assert done.is_set() and not path.exists()
+    assert leftovers(path) == [] and store.list_converted() == []
+    store.remove(conversion)  # already gone: nothing to do
 
 
-def test_cli_list_info_fetch(empty_store: Path, fixture_model: Path) -> None:
-    code, out, err = invoke("list")
-    assert (code, out) == (0, "")
-    assert "no converted models" in err
-    invoke("convert", str(fixture_model), "--quantization", "float32")
-    code, out, _ = invoke("list")
-    assert code == 0
-    [row] = out.splitlines()
-    assert row.split("\t")[0] == str(fixture_model.resolve())
-    assert row.split("\t")[2] == "float32"
-    code, out, _ = invoke("info", str(fixture_model))
-    assert code == 0 and "quantization: float32" in out
-    code, out, _ = invoke("fetch", str(fixture_model))
-    assert code == 0 and out.split("\t")[0] == str(fixture_model.resolve())
+def test_reconvert_command_names_the_model_revision_and_quantization(empty_store: Path) -> None:
+    folder = empty_store / "Helsinki-NLP--opus-mt-el-en" / "abc123" / "float16"
+    folder.mkdir(parents=True)
+    record = {"model_id": "Helsinki-NLP/opus-mt-el-en", "revision": "abc123"}
+    (folder / store.METADATA_FILE).write_text(json.dumps({**record, "quantization": "float16"}))
+    assert store.reconvert_command(folder) == (
+        "el2en models convert Helsinki-NLP/opus-mt-el-en --revision abc123 "
+        "--quantization float16 --force"
+    )
+    (folder / store.METADATA_FILE).write_text("{")
+    assert store.reconvert_command(folder) == (
+        "el2en models convert MODEL --quantization float16 --force"
+    )
 
 
-def test_cli_errors_are_one_line(empty_store: Path, tmp_path: Path) -> None:
-    code, _, err = invoke("convert", str(tmp_path / "missing"))
-    assert code == 1
-    assert err.startswith("Error: model folder") and err.count("\n") == 1
-    # Offline (conftest sets HF_HUB_OFFLINE) and not cached: a clear error, no network.
-    code, _, err = invoke("fetch", "Helsinki-NLP/opus-mt-xx-yy")
-    assert code == 1
-    assert "HF_HUB_OFFLINE" in err
-    code, _, err = invoke("convert", str(tmp_path), "--quantization", "int3")
-    assert code == 2
+def test_a_conversion_with_damaged_metadata_is_skipped_in_lists(
+    empty_store: Path, model: ResolvedModel
+) -> None:
+    path = store.convert(model, "int8").path
+    (path / store.METADATA_FILE).write_text("{")
+    assert store.list_converted() == []

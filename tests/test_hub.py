@@ -30,6 +30,7 @@ def test_hub_id_or_folder(ref: str, local: bool) -> None:
 def test_local_folder_gets_a_content_revision(fixture_model: Path, tmp_path: Path) -> None:
     model = resolve_model(str(fixture_model))
     assert model.path == fixture_model
+    assert model.model_id == fixture_model.name and model.reference == str(fixture_model)
     assert model.revision.startswith("local-") and len(model.revision) == 18
     copy = tmp_path / "copy"
     shutil.copytree(fixture_model, copy)
@@ -56,6 +57,7 @@ def test_offline_hub_model_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(
         ModelError,
         match=r"not in the local cache and HF_HUB_OFFLINE is set; "
-        r"run 'el2en models fetch Helsinki-NLP/opus-mt-el-en'",
+        r"run 'el2en models fetch Helsinki-NLP/opus-mt-el-en' on a machine with network, "
+        r"copy the folder it prints .* 'el2en translate --model DIR'",
     ):
         resolve_model("Helsinki-NLP/opus-mt-el-en")

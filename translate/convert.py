@@ -1,7 +1,9 @@
 """The store of models converted to CTranslate2's format.
 
 A conversion is keyed by model id, revision and quantization, and lives at
-``<store>/<model key>/<revision>/<quantization>/``.  It is written into a
+``<store>/<model key>/<revision>/<quantization>/``.  A local folder's key is its
+name and its revision a hash of its content (never its path), so the same
+model copied elsewhere reuses its conversion.  It is written into a
 temporary folder beside its final place, under a file lock, and renamed into
 place when complete, so that a reader never sees half a model and two
 processes never convert the same model at once.  Like CTranslate2's own
@@ -15,11 +17,11 @@ already converted model needs neither.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -69,6 +71,20 @@ class Conversion:
     created: str
     size_bytes: int
 
+    @property
+    def is_local(self) -> bool:
+        """Return True when the model came from a local folder, not the hub."""
+        return self.revision.startswith("local-")
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertResult:
+    """Where a conversion is, and whether this call made it."""
+
+    path: Path
+    #: False when the store already held the same conversion and it was kept.
+    converted: bool
+
 
 def store_root() -> Path:
     """Return the folder of converted models: ``$EL2EN_MODELS_DIR`` or the user cache."""
@@ -87,14 +103,15 @@ def _user_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
-def model_key(model_id: str) -> str:
-    """Return a folder name for ``model_id`` (a hub id, or an absolute folder path)."""
-    if Path(model_id).is_absolute():
-        # Two local folders may share a name; the path hash tells them apart.
-        digest = hashlib.sha256(model_id.encode()).hexdigest()[:8]
-        name = _UNSAFE.sub("-", Path(model_id).name).strip("-.") or "model"
-        return f"local--{name[:60]}--{digest}"
-    return _UNSAFE.sub("-", model_id.replace("/", "--")).strip("-.")
+def model_key(model_id: str, local: bool = False) -> str:
+    """Return a folder name for ``model_id`` (a hub id, or a local folder's name).
+
+    A local model's key is ``local--`` and its name, so that it never meets a
+    hub model's; two local folders that share a name but not their content are
+    told apart by the revision (a content hash) below the key.
+    """
+    safe = _UNSAFE.sub("-", model_id.replace("/", "--")).strip("-.") or "model"
+    return f"local--{safe[:60]}" if local else safe
 
 
 def check_quantization(quantization: str) -> None:
@@ -109,7 +126,7 @@ def converted_path(model: ResolvedModel, quantization: str) -> Path:
     """Return where the conversion of ``model`` to ``quantization`` is (or would be) stored."""
     check_quantization(quantization)
     revision = _UNSAFE.sub("-", model.revision)
-    return store_root() / model_key(model.model_id) / revision / quantization
+    return store_root() / model_key(model.model_id, model.is_local) / revision / quantization
 
 
 def is_complete(path: Path) -> bool:
@@ -135,17 +152,52 @@ def ensure_converted(model: ResolvedModel, quantization: str) -> Path:
     return path
 
 
-def convert(model: ResolvedModel, quantization: str = "int8", force: bool = False) -> Path:
-    """Convert ``model`` into the store and return its folder; refuse to replace one unforced."""
+def convert(model: ResolvedModel, quantization: str = "int8", force: bool = False) -> ConvertResult:
+    """Convert ``model`` into the store unless it holds the same conversion (``force``: redo it).
+
+    An existing conversion is never replaced unforced, as CTranslate2's own
+    converter refuses to; finding one is not an error, so a setup script can
+    be run again.
+    """
     path = converted_path(model, quantization)
     with _locked(path):
-        if path.exists() and not force:
-            raise OutputError(
-                f"{model.model_id} ({quantization}) is already converted at {path}; "
-                "pass --force to convert it again"
-            )
+        if is_complete(path) and not force:
+            return ConvertResult(path, converted=False)
         _convert_locked(model, quantization, path)
-    return path
+    return ConvertResult(path, converted=True)
+
+
+def remove(conversion: Conversion) -> None:
+    """Delete a conversion from the store, under the lock its converter takes."""
+    path = conversion.path
+    with _locked(path):
+        if not path.exists():
+            return
+        try:
+            # Rename first (atomic), so that no reader ever finds half a model.
+            staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+            path.rename(staging / "old")
+        except OSError as exc:
+            raise _store_error(exc) from exc
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("removed %s", path)
+
+
+def reconvert_command(path: Path) -> str:
+    """Return the command that converts the model stored at ``path`` again, in place."""
+    try:
+        record = json.loads((path / METADATA_FILE).read_text(encoding="utf-8"))
+        if not isinstance(record, dict):
+            record = {}
+    except (OSError, ValueError):
+        record = {}
+    revision = str(record.get("revision", ""))
+    quantization = str(record.get("quantization", path.name))
+    if revision.startswith("local-") or not record:
+        ref, pin = str(record.get("source_path") or "MODEL"), ""
+    else:
+        ref, pin = str(record.get("model_id", "MODEL")), f" --revision {revision}"
+    return f"el2en models convert {shlex.quote(ref)}{pin} --quantization {quantization} --force"
 
 
 class _locked:
@@ -230,7 +282,15 @@ def _run_converter(model: ResolvedModel, quantization: str, output: Path) -> Non
             f"converting needs transformers and torch ({exc.name} is missing); "
             "install them, or convert on another machine and copy the store"
         ) from exc
-    except (NotImplementedError, ValueError, KeyError, RuntimeError) as exc:
+    except Exception as exc:
+        from translate.hub import find_damage
+
+        # Only now, when the converter has failed, look for the file to blame.
+        damage = find_damage(model.path)
+        if damage is not None:
+            raise damage from exc
+        if isinstance(exc, OSError):
+            raise  # writing the store failed: _convert_locked says so
         raise ModelError(
             f"cannot convert {model.model_id} to CTranslate2 ({type(exc).__name__}: {exc}); "
             "use --backend transformers"
@@ -292,18 +352,47 @@ def list_converted() -> list[Conversion]:
     root = store_root()
     if not root.is_dir():
         return []
-    found = [
-        read_conversion(path)
-        for path in root.glob("*/*/*")
-        if path.is_dir() and not path.name.startswith(".") and is_complete(path)
-    ]
+    found = []
+    for path in root.glob("*/*/*"):
+        if path.is_dir() and not path.name.startswith(".") and is_complete(path):
+            try:
+                found.append(read_conversion(path))
+            except ModelError as exc:
+                log.warning("%s; remove that folder", exc)
     return sorted(found, key=lambda c: (c.model_id, c.revision, c.quantization))
+
+
+def find_conversions(
+    model_ref: str, revision: str | None = None, quantization: str | None = None
+) -> list[Conversion]:
+    """Return the stored conversions of the model named ``model_ref`` (hub id or folder).
+
+    A local folder matches the conversions of its name and present content
+    (any revision if the folder is gone); ``revision`` narrows the match to
+    one revision (a hub commit or its first characters, or ``local-...``).
+    """
+    from translate.hub import folder_revision, local_name, looks_local
+
+    if quantization is not None:
+        check_quantization(quantization)
+    local = looks_local(model_ref)
+    if local:
+        folder = Path(model_ref).expanduser().resolve()
+        name = local_name(folder)
+        if revision is None and folder.is_dir():
+            revision = folder_revision(folder)
+    else:
+        name = model_ref
+    return [
+        c
+        for c in list_converted()
+        if c.is_local == local
+        and c.model_id == name
+        and (revision is None or c.revision.startswith(revision))
+        and (quantization is None or c.quantization == quantization)
+    ]
 
 
 def info(model_ref: str) -> list[Conversion]:
     """Return the conversions of the model named ``model_ref`` (hub id or folder)."""
-    from translate.hub import looks_local
-
-    if looks_local(model_ref):
-        model_ref = str(Path(model_ref).expanduser().resolve())
-    return [c for c in list_converted() if c.model_id == model_ref]
+    return find_conversions(model_ref)

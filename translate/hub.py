@@ -8,12 +8,14 @@ without touching the network; only a missing one is downloaded.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from translate.errors import ModelError
+from translate.errors import DamagedModelError, ModelError
 
 log = logging.getLogger("translate")
 
@@ -24,13 +26,16 @@ REQUIRED_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _OPTIONAL_FILES = ("generation_config.json", "tokenizer_config.json", "special_tokens_map.json")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+#: Characters a folder name may not carry into a signature (its separators, line breaks).
+_NOT_IN_SIGNATURE = re.compile(r"[|\s]+")
 
 
 @dataclass(frozen=True, slots=True)
 class ResolvedModel:
     """A model found on disk, and what to call it in signatures."""
 
-    #: The hub id, or the folder's absolute path.
+    #: The hub id, or a local folder's name: never its path, so that outputs
+    #: sent elsewhere do not carry the sender's folder layout.
     model_id: str
     #: The hub commit, or ``local-`` and a hash of the folder's files.
     revision: str
@@ -41,6 +46,11 @@ class ResolvedModel:
     def is_local(self) -> bool:
         """Return True when the model came from a local folder, not the hub."""
         return self.revision.startswith("local-")
+
+    @property
+    def reference(self) -> str:
+        """Return what to pass to ``--model`` to name this model again: hub id or folder."""
+        return str(self.path) if self.is_local else self.model_id
 
 
 def looks_local(ref: str) -> bool:
@@ -68,19 +78,34 @@ def folder_revision(path: Path) -> str:
     for name in (*REQUIRED_FILES, *_OPTIONAL_FILES):
         if (path / name).is_file():
             digest.update(name.encode())
-            digest.update((path / name).read_bytes())
+            digest.update(_read(path / name))
     for name in WEIGHT_FILES:
         weights = path / name
         if weights.is_file():
             # Hashing a 300 MB file would cost more than a short translation;
             # its size and both ends tell revisions apart in practice.
-            size = weights.stat().st_size
-            digest.update(f"{name}:{size}".encode())
-            with open(weights, "rb") as f:
-                digest.update(f.read(1 << 20))
-                f.seek(max(0, size - (1 << 20)))
-                digest.update(f.read(1 << 20))
+            try:
+                size = weights.stat().st_size
+                digest.update(f"{name}:{size}".encode())
+                with open(weights, "rb") as f:
+                    digest.update(f.read(1 << 20))
+                    f.seek(max(0, size - (1 << 20)))
+                    digest.update(f.read(1 << 20))
+            except OSError as exc:
+                raise damaged_file(weights, exc) from exc
     return "local-" + digest.hexdigest()[:12]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise damaged_file(path, exc) from exc
+
+
+def local_name(path: Path) -> str:
+    """Return the name a local model folder goes by in signatures: the folder's name."""
+    return _NOT_IN_SIGNATURE.sub("_", path.name).strip("_") or "model"
 
 
 def resolve_model(ref: str, revision: str | None = None) -> ResolvedModel:
@@ -90,10 +115,23 @@ def resolve_model(ref: str, revision: str | None = None) -> ResolvedModel:
         check_folder(path, ref)
         if revision:
             log.warning("--revision %s ignored: %s is a local folder", revision, ref)
-        return ResolvedModel(str(path), folder_revision(path), path)
+        return ResolvedModel(local_name(path), folder_revision(path), path)
     path = _snapshot(ref, revision)
     check_folder(path, ref)
     return ResolvedModel(ref, path.name, path)
+
+
+def fetch_model(ref: str, revision: str | None = None, force: bool = False) -> ResolvedModel:
+    """Return the model named ``ref``; with ``force``, download a hub model's files again."""
+    if not force or looks_local(ref):
+        return resolve_model(ref, revision)
+    path = _download(ref, revision, _patterns(), force=True)
+    check_folder(path, ref)
+    return ResolvedModel(ref, path.name, path)
+
+
+def _patterns() -> list[str]:
+    return [*REQUIRED_FILES, *_OPTIONAL_FILES]
 
 
 def _snapshot(repo_id: str, revision: str | None) -> Path:
@@ -101,7 +139,7 @@ def _snapshot(repo_id: str, revision: str | None) -> Path:
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
-    patterns = [*REQUIRED_FILES, *_OPTIONAL_FILES]
+    patterns = _patterns()
     try:
         cached = snapshot_download(
             repo_id,
@@ -116,17 +154,21 @@ def _snapshot(repo_id: str, revision: str | None) -> Path:
     return _download(repo_id, revision, patterns)
 
 
-def _download(repo_id: str, revision: str | None, patterns: list[str]) -> Path:
+def _download(repo_id: str, revision: str | None, patterns: list[str], force: bool = False) -> Path:
     """Download a hub model's files (one weights format only) and return its folder."""
     from huggingface_hub import HfApi, snapshot_download
     from huggingface_hub.constants import HF_HUB_OFFLINE
     from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
     where = f"{repo_id}" + (f" at revision {revision}" if revision else "")
+    pin = f" --revision {revision}" if revision else ""
+    elsewhere = (
+        f"run 'el2en models fetch {repo_id}{pin}' on a machine with network, copy the folder "
+        "it prints to this one and pass it with 'el2en translate --model DIR'"
+    )
     if HF_HUB_OFFLINE:
         raise ModelError(
-            f"model {where} is not in the local cache and HF_HUB_OFFLINE is set; run "
-            f"'el2en models fetch {repo_id}' on a machine with network, or pass --model DIR"
+            f"model {where} is not in the local cache and HF_HUB_OFFLINE is set; {elsewhere}"
         )
     log.info("downloading %s from the Hugging Face hub", where)
     try:
@@ -136,7 +178,12 @@ def _download(repo_id: str, revision: str | None, patterns: list[str]) -> Path:
         if weights is None:
             raise ModelError(f"model {where} has no PyTorch weights ({' or '.join(WEIGHT_FILES)})")
         return Path(
-            snapshot_download(repo_id, revision=revision, allow_patterns=[*patterns, weights])
+            snapshot_download(
+                repo_id,
+                revision=revision,
+                allow_patterns=[*patterns, weights],
+                force_download=force,
+            )
         )
     except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
         raise ModelError(f"model {where} was not found on the Hugging Face hub") from exc
@@ -147,5 +194,117 @@ def _download(repo_id: str, revision: str | None, patterns: list[str]) -> Path:
         # the model could not be fetched, and the user's fix is the same.
         raise ModelError(
             f"cannot download model {where} ({type(exc).__name__}: {exc}); check the network, "
-            f"or pass --model DIR with a local copy (see 'el2en models fetch')"
+            f"or {elsewhere}"
         ) from exc
+
+
+#: Files parsed as JSON when looking for the damaged one (``shared_vocabulary.json``
+#: is CTranslate2's).
+_JSON_FILES = (
+    "config.json",
+    "vocab.json",
+    *_OPTIONAL_FILES,
+    "shared_vocabulary.json",
+)
+_SPM_FILES = ("source.spm", "target.spm")
+
+
+def find_damage(folder: Path) -> DamagedModelError | None:
+    """Return the error naming the first damaged file in a model folder, or None.
+
+    The checks are cheap (parse the JSON and SentencePiece files, compare the
+    weights' header with their length) but not free, so they run only after a
+    load has failed, to say which file to replace; nothing runs them at start-up.
+    CTranslate2's ``model.bin`` is not checked here (only CTranslate2 can read it).
+    """
+    for name in _JSON_FILES:
+        path = folder / name
+        if path.is_file():
+            try:
+                json.loads(path.read_bytes())
+            except (OSError, ValueError) as exc:
+                return damaged_file(path, exc)
+    for name in _SPM_FILES:
+        path = folder / name
+        if path.is_file():
+            import sentencepiece as spm
+
+            try:
+                spm.SentencePieceProcessor(model_file=str(path))
+            except (OSError, RuntimeError) as exc:
+                return damaged_file(path, exc)
+    checks = (("model.safetensors", _check_safetensors), ("pytorch_model.bin", _check_zip))
+    for name, check in checks:
+        path = folder / name
+        if path.is_file():
+            try:
+                check(path)
+            except (OSError, ValueError) as exc:
+                return damaged_file(path, exc)
+    return None
+
+
+def _check_safetensors(path: Path) -> None:
+    """Raise ValueError unless the file is as long as its header says (a truncation test)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            raise ValueError(f"{size} bytes, shorter than a safetensors header")
+        (header_size,) = struct.unpack("<Q", head)
+        if header_size > size - 8:
+            raise ValueError(f"{size} bytes, shorter than its own header")
+        header = json.loads(f.read(header_size))
+    try:
+        ends = [int(t["data_offsets"][1]) for k, t in header.items() if k != "__metadata__"]
+    except (AttributeError, KeyError, TypeError, IndexError) as exc:
+        raise ValueError(f"malformed safetensors header ({exc})") from exc
+    expected = 8 + header_size + max(ends, default=0)
+    if expected != size:
+        raise ValueError(f"{size} bytes, but its header describes {expected}")
+
+
+def _check_zip(path: Path) -> None:
+    """Raise ValueError when a (zip-format) PyTorch checkpoint has lost its end."""
+    import zipfile
+
+    with open(path, "rb") as f:
+        if f.read(2) != b"PK":
+            return  # the legacy pickle format: nothing cheap to check
+    try:
+        with zipfile.ZipFile(path):
+            pass
+    except zipfile.BadZipFile as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def damaged_file(path: Path, problem: BaseException | str) -> DamagedModelError:
+    """Return the one-line error for a damaged model file, saying how to replace it."""
+    if isinstance(problem, BaseException):
+        text = str(problem).strip().splitlines()[0] if str(problem).strip() else ""
+        text = text.replace(str(path), path.name)
+        problem = f"{type(problem).__name__}: {text}" if text else type(problem).__name__
+    if len(problem) > 160:
+        problem = problem[:157] + "..."
+    return DamagedModelError(path, problem, _repair_hint(path.parent))
+
+
+def _repair_hint(folder: Path) -> str:
+    """Return how to replace a damaged file in ``folder``: re-convert or download again."""
+    from translate.convert import METADATA_FILE, reconvert_command
+
+    if (folder / METADATA_FILE).is_file():
+        return f"re-convert it with '{reconvert_command(folder)}'"
+    repo = _hub_repo(folder)
+    if repo is not None:
+        return f"download it again with 'el2en models fetch {repo} --force'"
+    return "replace the model folder with a good copy (download or copy it again)"
+
+
+def _hub_repo(folder: Path) -> str | None:
+    """Return the hub id of a Hugging Face cache snapshot folder, or None."""
+    snapshots = folder.parent
+    repo_dir = snapshots.parent.name
+    if snapshots.name != "snapshots" or not repo_dir.startswith("models--"):
+        return None
+    return repo_dir.removeprefix("models--").replace("--", "/", 1)

@@ -24,10 +24,18 @@ class MarianSpm:
 
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = model_dir
-        self.source = spm.SentencePieceProcessor(model_file=str(model_dir / "source.spm"))
-        self.target = spm.SentencePieceProcessor(model_file=str(model_dir / "target.spm"))
-        with open(model_dir / "vocab.json", encoding="utf-8") as f:
-            self.vocab: dict[str, int] = json.load(f)
+        loading = model_dir / "source.spm"
+        try:
+            self.source = spm.SentencePieceProcessor(model_file=str(loading))
+            loading = model_dir / "target.spm"
+            self.target = spm.SentencePieceProcessor(model_file=str(loading))
+            loading = model_dir / "vocab.json"
+            with open(loading, encoding="utf-8") as f:
+                self.vocab: dict[str, int] = json.load(f)
+        except (OSError, RuntimeError, ValueError) as exc:  # ValueError: bad JSON or UTF-8
+            from translate.hub import damaged_file
+
+            raise damaged_file(loading, exc) from exc
 
     def source_pieces(self, text: str) -> list[str]:
         """Return the source pieces of ``text``, unknown pieces as ``<unk>``, plus ``</s>``."""
