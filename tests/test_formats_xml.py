@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from format_cases import SENTENCES, SIG, TO_REVIEW, render, sentence, write_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from translate.flags import describe, is_warning
@@ -190,3 +192,28 @@ def test_xml_is_built_by_a_serialiser_not_by_hand(fmt: str) -> None:
     (text,) = render(fmt)
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert text.startswith("<?xml version='1.0' encoding='UTF-8'?>")
+
+
+_xml_texts = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cs",),
+        blacklist_characters="".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32)]))
+        + "\ufffe\uffff",
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(_xml_texts, _xml_texts), min_size=1, max_size=4))
+def test_any_xml_text_round_trips_through_tmx_and_xliff(pairs: list[tuple[str, str]]) -> None:
+    rows = [sentence("d", i % 2, i, el, en) for i, (el, en) in enumerate(pairs)]
+    (tmx_text,) = render("tmx", rows)
+    segs = [seg.text or "" for seg in etree.fromstring(tmx_text.encode()).iter("seg")]
+    assert segs == [text for pair in pairs for text in pair]
+    (xliff_text,) = render("xliff", rows)
+    root = etree.fromstring(xliff_text.encode())
+    found = [
+        (u.findtext(f"{X}source"), u.findtext(f"{X}target")) for u in root.iter(f"{X}trans-unit")
+    ]
+    assert found == pairs
