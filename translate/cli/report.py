@@ -58,7 +58,7 @@ def progress_bar(
             total=total,
             unit=f" {unit}",
             desc=description,
-            delay=0.5,
+            delay=0,  # shown at once: the first batch of a long file can take seconds
             file=sys.stderr,
             leave=False,
             dynamic_ncols=True,
