@@ -1,0 +1,250 @@
+"""The batch manifest: what each input of an output folder became, committed per document.
+
+One SQLite file in the output folder (``OUT/.el2en-manifest.sqlite``) holds a
+row per input, keyed by the input's path relative to the source folder: the
+sha256 of its bytes, the signature and the settings it was translated with,
+every output written with its sha256, and the status (``done`` or
+``failed``).  A row is committed only after the document's outputs were
+renamed into place, in one short transaction, so after a SIGKILL at any
+moment the manifest names exactly the documents that are complete.
+
+Why SQLite and not JSON lines: a commit is atomic and durable
+(``synchronous=FULL`` in WAL mode: one fsync per document); a row is found by
+its key without reading the whole history; a file redone a thousand times is
+one row, not a thousand lines to compact; and the translation-cache entries a
+document added are committed in the *same* transaction as its row
+(:meth:`Manifest.commit`), which JSON lines beside an SQLite cache could not
+do atomically.  Like :mod:`translate.store`: stdlib ``sqlite3``, schema
+version in ``PRAGMA user_version``, no ORM.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from translate.errors import TranslateError
+from translate.store import utc_now
+from translate.types import Translation
+
+SCHEMA_VERSION = 1
+MANIFEST_NAME = ".el2en-manifest.sqlite"
+
+DONE = "done"
+FAILED = "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    key TEXT PRIMARY KEY,
+    input TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL,
+    input_bytes INTEGER NOT NULL,
+    signature TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    outputs TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    sentences INTEGER NOT NULL,
+    updated TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending_cache (
+    cache_path TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    source TEXT NOT NULL,
+    text TEXT NOT NULL,
+    hit_max_length INTEGER NOT NULL,
+    target_tokens INTEGER NOT NULL,
+    score REAL,
+    PRIMARY KEY (cache_path, signature, source)
+) WITHOUT ROWID;
+"""
+
+
+class ManifestError(TranslateError):
+    """The manifest cannot be opened, is damaged, or was written by a newer el2en."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the manifest knows of one input."""
+
+    key: str
+    input: str
+    input_sha256: str
+    input_bytes: int
+    signature: str
+    #: Settings beside the signature that change the bytes written (formats, encoding, QA).
+    settings: str
+    #: sha256 of each output, by path relative to the output folder.
+    outputs: dict[str, str] = field(default_factory=dict)
+    status: str = DONE
+    error: str | None = None
+    sentences: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCache:
+    """Cache entries a committed document added, not yet known to be in the cache file."""
+
+    cache_path: str
+    signature: str
+    items: dict[str, Translation]
+
+
+class Manifest:
+    """The manifest of one output folder; one writer (the batch holding the folder's lock)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise ManifestError(f"{self.path}: cannot open the manifest ({exc})") from exc
+        #: Set once the pending cache entries are in the cache file; they are
+        #: deleted in the next commit's transaction (no fsync of their own).
+        self._flushed = False
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed document survives a power cut, not only a kill.
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise ManifestError(f"{self.path}: not an el2en manifest, or damaged ({exc})") from exc
+        except ManifestError:
+            self.conn.close()
+            raise
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ManifestError(
+                f"{self.path}: written by a newer el2en (manifest schema {version}); "
+                "upgrade el2en, or use another output folder"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables:
+            raise ManifestError(f"{self.path}: an SQLite file, but not an el2en manifest")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def get(self, key: str) -> Entry | None:
+        """Return what the manifest holds for ``key``, if anything."""
+        row = self.conn.execute(
+            "SELECT key, input, input_sha256, input_bytes, signature, settings, outputs, "
+            "status, error, sentences FROM files WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        key, name, sha, size, signature, settings, outputs, status, error, sentences = row
+        return Entry(
+            key, name, sha, size, signature, settings, json.loads(outputs), status, error, sentences
+        )
+
+    def entries(self) -> Iterator[Entry]:
+        """Yield every entry, by key."""
+        keys = [row[0] for row in self.conn.execute("SELECT key FROM files ORDER BY key")]
+        for key in keys:
+            entry = self.get(key)
+            if entry is not None:
+                yield entry
+
+    def commit(self, entry: Entry, pending: PendingCache | None = None) -> None:
+        """Record ``entry`` and the cache entries its document added, in one transaction."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if self._flushed:
+                self.conn.execute("DELETE FROM pending_cache")
+            self.conn.execute(
+                "INSERT OR REPLACE INTO files (key, input, input_sha256, input_bytes, "
+                "signature, settings, outputs, status, error, sentences, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.key,
+                    entry.input,
+                    entry.input_sha256,
+                    entry.input_bytes,
+                    entry.signature,
+                    entry.settings,
+                    json.dumps(entry.outputs, sort_keys=True),
+                    entry.status,
+                    entry.error,
+                    entry.sentences,
+                    utc_now(),
+                ),
+            )
+            if pending is not None and pending.items:
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO pending_cache (cache_path, signature, source, "
+                    "text, hit_max_length, target_tokens, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            pending.cache_path,
+                            pending.signature,
+                            source,
+                            t.text,
+                            int(t.hit_max_length),
+                            t.target_tokens,
+                            t.score,
+                        )
+                        for source, t in pending.items.items()
+                    ],
+                )
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        self._flushed = False
+
+    def pending_cache(self) -> list[PendingCache]:
+        """Return the cache entries committed documents added that may not be in the cache yet."""
+        groups: dict[tuple[str, str], dict[str, Translation]] = {}
+        rows = self.conn.execute(
+            "SELECT cache_path, signature, source, text, hit_max_length, target_tokens, score "
+            "FROM pending_cache ORDER BY cache_path, signature, source"
+        )
+        for path, signature, source, text, hit_max_length, target_tokens, score in rows:
+            groups.setdefault((path, signature), {})[source] = Translation(
+                text=text,
+                hit_max_length=bool(hit_max_length),
+                target_tokens=target_tokens,
+                score=score,
+            )
+        return [PendingCache(path, sig, items) for (path, sig), items in groups.items()]
+
+    def pending_flushed(self) -> None:
+        """Say that every pending cache entry is now in its cache file."""
+        self._flushed = True
+
+    def close(self) -> None:
+        """Close the file (forgetting pending cache entries already flushed)."""
+        try:
+            if self._flushed:
+                self.conn.execute("DELETE FROM pending_cache")
+        finally:
+            self.conn.close()
+
+    def __enter__(self) -> Manifest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def outputs_by_relative_path(outputs: Mapping[str, str], folder: Path) -> dict[str, str]:
+    """Return ``outputs`` keyed by their paths relative to ``folder`` (posix)."""
+    return {Path(path).relative_to(folder).as_posix(): digest for path, digest in outputs.items()}
