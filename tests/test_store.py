@@ -315,3 +315,57 @@ def test_default_memory_path_follows_env_then_xdg(
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_memory_path() == tmp_path / "home" / ".local/share/el2en/memory.sqlite"
     assert not (tmp_path / "home").exists()  # computing the path creates nothing
+
+
+def test_translator_uses_the_cache_across_runs(tmp_path: Path, fixture_model: Path) -> None:
+    from conftest import read_pairs
+
+    from translate.pipeline import TranslateConfig, Translator
+    from translate.types import Sentence
+
+    sentences = [
+        Sentence("doc", 0, i, 0, len(el), el, normalise(el))
+        for i, (el, _) in enumerate(read_pairs()[:8])
+    ]
+    translator = Translator(TranslateConfig(model=str(fixture_model)))
+    path = tmp_path / "cache.sqlite"
+    with TranslationCache(path, translator.signature) as cache:
+        translator.cache = cache
+        first = list(translator.translate(sentences))
+        assert cache.stats().entries == 8
+    with TranslationCache(path, translator.signature) as cache:
+        translator.cache = cache
+        second = list(translator.translate(sentences))
+        assert cache.stats().hits == 8
+    assert [s.translation for s in second] == [s.translation for s in first]
+    assert [s.score for s in second] == [s.score for s in first]
+    assert all(
+        "cached" in s.flags and "cached" not in f.flags for s, f in zip(second, first, strict=True)
+    )
+
+
+def _writer_process(path: str, start: int, count: int) -> None:
+    with TranslationCache(path, SIGNATURE, max_entries=None) as cache:
+        for i in range(start, start + count):
+            cache.put_many({f"πρόταση {i}": t(f"sentence {i}")})
+            cache.get_many([f"πρόταση {i - 1}"])
+
+
+def test_processes_writing_and_reading_at_once_lose_nothing(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "shared.sqlite"
+    TranslationCache(path, SIGNATURE).close()
+    context = multiprocessing.get_context("spawn")
+    writers = [
+        context.Process(target=_writer_process, args=(str(path), n * 100, 100)) for n in range(2)
+    ]
+    for process in writers:
+        process.start()
+    with TranslationCache(path, SIGNATURE) as reader:
+        while any(p.is_alive() for p in writers):
+            reader.get_many([f"πρόταση {i}" for i in range(200)])  # never blocked, never fails
+        for process in writers:
+            process.join(30)
+            assert process.exitcode == 0
+        assert len(reader.get_many([f"πρόταση {i}" for i in range(200)])) == 200

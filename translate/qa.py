@@ -324,6 +324,8 @@ def english_values(text: str) -> set[Value]:
             continue
         scale = _SCALE_EN.match(text, m.end())
         values.update(_scaled([number], _SCALES_EN[scale[1].lower()] if scale else None))
+    for m in re.finditer(r"\b1[5-9](\d0)s\b|\b20(\d0)s\b", text):  # the 1980s: Greek '80
+        values.add(Decimal(m[1] or m[2]))
     for m in _WORD_NUMBER.finditer(text):
         word = m[1].lower()
         base = Decimal("0.5") if word == "half" else Decimal(_WORD_NUMBERS.get(word, 1))
