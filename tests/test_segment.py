@@ -164,7 +164,8 @@ def test_sentence_openers_end_a_first_name(opener: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Σεβ.", "Ιφ.", "Τάσ.", "Μπ.", "Ντ.", "Ευστ.", "Κων/νος.", "Παν/τής."]
+    "name",
+    ["Σεβ.", "Ιφ.", "Τάσ.", "Μπ.", "Ντ.", "Ευστ.", "Κων/νος.", "Παν/τής.", "Ζαν-Κλ.", "Χ.-Κ."],
 )
 def test_unknown_first_name_abbreviation(name: str) -> None:
     assert len(texts(f"Το υπογράφει ο {name} Παπαδόπουλος. Η συζήτηση συνεχίζεται.")) == 2

@@ -176,6 +176,9 @@ def _word_of(token: str) -> str:
     return _strip_accents(_fold(token.strip(_OPENERS + _CLOSERS + _TERMINAL + ",:")))
 
 
+_NAME_PARTS = (_Kind.NAME, _Kind.NEVER)  # the last part of Ζαν-Κλ. or Χ.-Κ.
+
+
 def _abbreviation_kind(word: str) -> _Kind | None:
     """Return how the abbreviation ``word`` (with its final period) may end a sentence."""
     table = _abbreviations()
@@ -187,6 +190,9 @@ def _abbreviation_kind(word: str) -> _Kind | None:
         return _Kind.NEVER  # an initial: Α. Παπαδόπουλος, John F. Kennedy
     if _is_name_abbreviation(stem) or _SLASHED.fullmatch(stem):
         return _Kind.NAME  # Αικ. Παπαδοπούλου, Κων/νος. Καραμανλής
+    first, _, last = stem.rpartition("-")
+    if first and last[:1].isupper() and _abbreviation_kind(last + ".") in _NAME_PARTS:
+        return _Kind.NAME  # a compound first name: Ζαν-Κλ. Γιούνκερ, Χ.-Κ. Παπαδόπουλος
     if _DOTTED.fullmatch(stem):
         return _Kind.MAY
     return None
