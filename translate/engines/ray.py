@@ -1,0 +1,393 @@
+"""The Ray engine: a batch's documents through an actor pool of translators, with Ray Data.
+
+One row per document (never one per sentence: a sentence-level plan would
+shuffle for nothing and could split a document's batches, so its bytes would
+depend on its neighbours).  Each actor of a fixed-size pool holds one
+:class:`~translate.pipeline.Translator` and runs, per row, the local engine's
+:func:`~translate.engines.local.run_one`: read, segment, translate, check, and
+write atomically to the job's outputs, which must therefore be on a
+filesystem every node shares.  The driver reads each finished row as Ray Data
+streams it back and hands its :class:`~translate.engines.JobOutcome` to
+``on_outcome`` in its own process, so the manifest, resume, skip-unchanged and
+the report are the local engine's.
+
+Exactly once on an at-least-once engine: an actor that dies is restarted and
+its tasks retried (Ray Data's ``max_restarts``/``max_task_retries``); a retried
+job rewrites the same bytes through the same atomic rename, and only the
+driver records it, once.
+
+The model reaches the workers without a hub: the driver's translator was
+resolved, converted and loaded once (only the driver needs transformers and
+torch, to convert); its converted files go into Ray's object store.  An actor
+finds them in its node-local store (``EL2EN_MODELS_DIR`` or the user cache) or
+unpacks them there under the store's lock, loads them, and refuses to run if
+its signature differs from the driver's.
+
+The translation cache has one writer, the driver: actors consult none (a hit
+would write its LRU time, and the SQLite file would have to be on every node)
+and send their new translations back with each outcome, for the driver to
+commit with the document.
+
+Ray is imported here only: this module is imported when ``--engine ray`` is
+chosen, and a missing ``el2en[ray]`` extra becomes one line in
+:func:`translate.engines.get_engine_class`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ray  # the optional extra: el2en[ray]
+
+from translate.engines import JobOutcome
+from translate.errors import (
+    BackendError,
+    ModelError,
+    OutputError,
+    TranslateError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from translate.hub import ResolvedModel
+    from translate.jobs import Job, RunOptions
+    from translate.pipeline import TranslateConfig, TranslationStore, Translator
+    from translate.types import Translation
+
+log = logging.getLogger("translate")
+
+#: Errors an actor sends back by name, so that the driver raises the same kind
+#: (and the CLI exits with the same code) as the local engine would.
+_FATAL_KINDS: dict[str, type[TranslateError]] = {
+    "OutputError": OutputError,
+    "ModelError": ModelError,
+    "DamagedModelError": ModelError,
+    "BackendError": BackendError,
+    "UsageError": UsageError,
+}
+
+#: What an actor sends back per document: the outcome and the model's new
+#: translations, or a fatal error's kind and message.
+_Row = tuple[JobOutcome, dict[str, "Translation"]] | tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPackage:
+    """What an actor needs to load the driver's model without a hub; small and picklable."""
+
+    model_id: str
+    revision: str
+    quantization: str
+    #: The driver's translator signature, which every actor must match.
+    signature: str
+    #: The driver's config, pinned to what the driver resolved (backend, device, compute).
+    config: TranslateConfig
+    #: The converted folder's files ({name: bytes}) as one object in Ray's object
+    #: store, in a list so that Ray hands the reference over instead of fetching
+    #: the bytes for every actor: an actor whose node holds the model never does.
+    files: list[Any] = field(default_factory=list)
+
+
+class RayEngine:
+    """Runs jobs on a Ray cluster: joins one, or starts a local one."""
+
+    def __init__(
+        self,
+        address: str | None = None,
+        actors: int | None = 0,
+        threads_per_actor: int | None = 0,
+        *,
+        ray_address: str | None = None,
+        translator: Translator | None = None,
+        cache: TranslationStore | None = None,
+    ) -> None:
+        """``address`` (or ``ray_address``, the CLI's name) is the cluster to join; without
+        one, ``$RAY_ADDRESS`` if set, else a local cluster started for the run.
+        ``actors`` and ``threads_per_actor``: 0 or None for automatic.  ``translator``:
+        the driver's, already loaded (else one is loaded); ``cache``: the driver's,
+        which receives the actors' new translations.
+        """
+        actors, threads_per_actor = actors or 0, threads_per_actor or 0
+        if actors < 0 or threads_per_actor < 0:
+            raise UsageError("--actors and --threads-per-actor must be 0 (automatic) or more")
+        self.address = address or ray_address
+        self.actors = actors
+        self.threads_per_actor = threads_per_actor
+        self.translator = translator
+        self.cache = cache
+        #: Seconds from run() to the first outcome, less that document's own time:
+        #: the fixed cost of the cluster, the model and the actors.
+        self.startup_seconds = 0.0
+
+    def run(
+        self,
+        jobs: Sequence[Job],
+        config: TranslateConfig,
+        options: RunOptions,
+        on_outcome: Callable[[JobOutcome], None],
+    ) -> None:
+        """Run every job on the actor pool; call ``on_outcome`` per job as each finishes."""
+        if not jobs:
+            return
+        started = time.perf_counter()
+        threads = self.threads_per_actor or config.decode.threads or 1
+        translator = self.translator
+        if translator is None:
+            from translate.pipeline import Translator
+
+            translator = Translator(config)
+        package, folder = package_model(translator, threads)
+        started_here = self._connect(threads)
+        try:
+            package = replace(package, files=[ray.put(_read_folder(folder))])
+            cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+            actors = min(self.actors or max(1, cpus // threads), len(jobs))
+            log.info("ray: %d document(s), %d actor(s) x %d thread(s)", len(jobs), actors, threads)
+            first = True
+            for outcome, fresh in _stream(jobs, package, options, actors, threads):
+                if first:
+                    self.startup_seconds = time.perf_counter() - started - outcome.seconds
+                    first = False
+                if fresh and self.cache is not None:
+                    # The driver's cache is the one writer; the batch driver commits
+                    # these with the document's manifest entry.
+                    self.cache.put_many(fresh)
+                on_outcome(outcome)
+        finally:
+            if started_here:
+                ray.shutdown()
+
+    def _connect(self, threads: int) -> bool:
+        """Join the cluster or start a local one; return True if started here."""
+        if ray.is_initialized():
+            return False
+        kwargs: dict[str, Any] = {
+            "include_dashboard": False,
+            "logging_level": logging.WARNING,
+            "configure_logging": False,
+        }
+        address = self.address or os.environ.get("RAY_ADDRESS")
+        if address:
+            kwargs["address"] = address
+        else:
+            kwargs["address"] = "local"
+            kwargs["num_cpus"] = max(os.cpu_count() or 1, self.actors * threads, threads)
+        try:
+            ray.init(**kwargs)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = address or "a local cluster"
+            raise BackendError(f"cannot start or join Ray at {where}: {exc}") from exc
+        return True
+
+
+def _stream(
+    jobs: Sequence[Job],
+    package: ModelPackage,
+    options: RunOptions,
+    actors: int,
+    threads: int,
+) -> Iterator[tuple[JobOutcome, dict[str, Translation]]]:
+    """Yield each job's outcome and the model's new translations as the pool finishes it."""
+    from ray.data import ActorPoolStrategy, DataContext
+
+    context = DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    rows = [{"job": pickle.dumps(job)} for job in jobs]
+    # One block per document: each is its own task, retried on its own.
+    dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
+    translated = dataset.map_batches(
+        TranslatorActor,
+        batch_size=1,
+        batch_format="numpy",
+        compute=ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
+        num_cpus=threads,
+        fn_constructor_kwargs={"package": package, "options": options},
+        # Ray Data's actor pools default to max_restarts=-1 and max_task_retries=-1:
+        # a dead actor is restarted and its task retried (the retry rewrites the
+        # same bytes); tests/test_ray_engine.py kills one to hold Ray to it.
+    )
+    with _quiet_ray_data():
+        for row in translated.iter_rows():
+            result: _Row = pickle.loads(row["outcome"])
+            if isinstance(result[0], JobOutcome):
+                yield result
+            else:
+                kind, message = result
+                raise _FATAL_KINDS.get(str(kind), TranslateError)(str(message))
+
+
+@contextlib.contextmanager
+def _quiet_ray_data() -> Iterator[None]:
+    """Keep Ray Data's per-dataset chatter off stderr unless el2en logs at debug level."""
+    ray_data = logging.getLogger("ray.data")
+    level = ray_data.level
+    if not log.isEnabledFor(logging.DEBUG):
+        ray_data.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        ray_data.setLevel(level)
+
+
+class TranslatorActor:
+    """One translator per actor, called once per document (a batch of one row)."""
+
+    def __init__(self, package: ModelPackage, options: RunOptions) -> None:
+        self.options = options
+        self.recorder = _Recorder()
+        self.translator: Translator | None = None
+        #: A failure to load, reported on every call as an error of the run (raising
+        #: here would have Ray restart the actor again and again).
+        self.failure: tuple[str, str] | None = None
+        try:
+            self.translator = load_translator(package, self.recorder)
+        except TranslateError as exc:
+            self.failure = (type(exc).__name__, str(exc))
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[bytes]]:
+        """Run the batch's job (one) and return its pickled outcome."""
+        return {"outcome": [pickle.dumps(self._run(pickle.loads(raw))) for raw in batch["job"]]}
+
+    def _run(self, job: Job) -> _Row:
+        from translate.engines.local import run_one
+
+        if self.translator is None:
+            assert self.failure is not None
+            return self.failure
+        self.recorder.take()  # a retried task starts clean
+        try:
+            outcome = run_one(job, self.translator, self.options)
+        except TranslateError as exc:  # an output error stops the run, as it does locally
+            return (type(exc).__name__, str(exc))
+        return (outcome, self.recorder.take())
+
+
+class _Recorder:
+    """An actor's cache: it finds nothing and keeps the model's new translations."""
+
+    def __init__(self) -> None:
+        self.fresh: dict[str, Translation] = {}
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
+        """Return nothing: actors translate every sentence (see the module's docstring)."""
+        return {}
+
+    def put_many(self, items: Mapping[str, Translation]) -> None:
+        """Keep the model's new translations for the driver."""
+        self.fresh.update(items)
+
+    def take(self) -> dict[str, Translation]:
+        """Return the translations kept since the last call, and forget them."""
+        fresh, self.fresh = self.fresh, {}
+        return fresh
+
+
+# -- the model, from the driver to the actors ---------------------------------------------
+
+
+def package_model(translator: Translator, threads: int) -> tuple[ModelPackage, Path]:
+    """Return what actors need to load the driver's model, and its converted folder.
+
+    The driver's translator gives the signature every actor must match, and
+    its backend's resolved device and compute type, which actors are pinned to.
+    """
+    from translate.backends.ct2 import CTranslate2Backend
+
+    config = translator.config
+    backend = translator.backend
+    if config.backend == "transformers" or not isinstance(backend, CTranslate2Backend):
+        raise UsageError(
+            "--engine ray runs the ctranslate2 backend (its workers need no torch); "
+            "drop --backend transformers"
+        )
+    pinned = replace(
+        config,
+        backend="ctranslate2",
+        decode=replace(
+            config.decode,
+            device=backend.device,
+            compute_type=backend.compute_type,
+            threads=threads,
+        ),
+    )
+    package = ModelPackage(
+        model_id=translator.model.model_id,
+        revision=translator.model.revision,
+        quantization=backend.path.name,
+        signature=str(translator.signature),
+        config=pinned,
+    )
+    return package, backend.path
+
+
+def _read_folder(folder: Path) -> dict[str, bytes]:
+    """Return the converted model's files, name -> bytes."""
+    return {f.name: f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()}
+
+
+def load_translator(package: ModelPackage, cache: TranslationStore | None = None) -> Translator:
+    """Return a translator on this node's copy of the driver's model; refuse a mismatch."""
+    from translate.pipeline import Translator
+
+    model = install_model(package)
+    translator = Translator(package.config, model, cache=cache)
+    if str(translator.signature) != package.signature:
+        raise ModelError(
+            f"a Ray worker on {os.uname().nodename} translates as {translator.signature}, "
+            f"the driver as {package.signature}; install the same el2en and ctranslate2 "
+            "on every node"
+        )
+    return translator
+
+
+def install_model(package: ModelPackage) -> ResolvedModel:
+    """Return the driver's model in this node's store, unpacking it there if absent.
+
+    It is written beside its place under the store's lock and renamed into
+    place, as a conversion is, so that the actors of a node unpack it once and
+    none reads half a model.
+    """
+    from translate import convert
+    from translate.hub import ResolvedModel
+
+    stub = ResolvedModel(package.model_id, package.revision, Path("."))
+    path = convert.converted_path(stub, package.quantization)
+    if not convert.is_complete(path):
+        with convert._locked(path):
+            if not convert.is_complete(path):
+                _unpack(ray.get(package.files[0]), path)
+    # A converted folder carries the tokenizer files: it is all a worker needs.
+    return ResolvedModel(package.model_id, package.revision, path)
+
+
+def _unpack(files: dict[str, bytes], path: Path) -> None:
+    """Write ``files`` into a temporary folder beside ``path`` and rename it into place."""
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+        try:
+            folder = staging / "model"
+            folder.mkdir()
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+            if path.exists():  # an incomplete leftover: move it aside (a rename is atomic)
+                path.rename(staging / "old")
+            folder.rename(path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot unpack the model into this node's store {path.parent} "
+            f"({exc.strerror or exc}); set EL2EN_MODELS_DIR to a writable folder"
+        ) from exc
+    log.info("unpacked the model into %s", path)
