@@ -172,7 +172,20 @@ def test_unknown_first_name_abbreviation(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "word", ["Ιράν.", "Μίλαν.", "Κιμ.", "Τραμπ.", "Λιγκ.", "Ολάντ.", "Σαλέχ.", "Ιράκ.", "ΑΚΕ/ΕΕ."]
+    "word",
+    [
+        "Ιράν.",
+        "Μίλαν.",
+        "Κιμ.",
+        "Τραμπ.",
+        "Λιγκ.",
+        "Ολάντ.",
+        "Σαλέχ.",
+        "Ιράκ.",
+        "ΑΚΕ/ΕΕ.",
+        "Μπιλ.",
+        "Τζακ.",
+    ],
 )
 def test_real_sentence_end_that_looks_like_a_name(word: str) -> None:
     # Greek words end in a vowel, ς or ν; foreign names after a nasal or in a digraph,

@@ -148,9 +148,11 @@ _NAME_STEM = re.compile(r"[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώϊϋΐΰ]{1,5
 _SLASHED = re.compile(r"[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώϊϋΐΰ]+/[α-ωάέήίόύώϊϋΐΰ]+")
 _VOWELS = frozenset("ΑΕΗΙΟΥΩΆΈΉΊΌΎΏαεηιουωάέήίόύώϊϋΐΰ")
 # Consonants no Greek word ends with; foreign names written in Greek end in them too, most
-# often after a nasal or as a digraph (Τραμπ, Λιγκ, Ολάντ, Χανχ), which the rule leaves alone.
+# often after a nasal or as a digraph (Τραμπ, Λιγκ, Ολάντ, Χανχ), or begin with a digraph
+# (Μπιλ, Τζακ), which the rule leaves alone.
 _NON_FINAL = frozenset("βγδζθκλξπτφχψ")
 _FOREIGN_ENDINGS = ("γκ", "τσ", "τζ")
+_FOREIGN_STARTS = ("μπ", "ντ", "γκ", "τσ", "τζ")
 
 
 def _is_name_abbreviation(stem: str) -> bool:
@@ -168,6 +170,8 @@ def _is_name_abbreviation(stem: str) -> bool:
         return True
     if len(stem) > 4 or last not in _NON_FINAL or stem[-2] in "μν":
         return False
+    if stem.lower().startswith(_FOREIGN_STARTS):
+        return False  # Μπιλ, Ντικ, Τζακ: foreign names begin so too
     return stem == _strip_accents(stem) and not stem.endswith(_FOREIGN_ENDINGS)
 
 
