@@ -148,6 +148,7 @@ def test_conflicts_are_reported_line_by_line_and_kept_unless_replace(tmp_path: P
     result = runner.invoke(review, ["import", str(tsv), "--memory", str(memory_path)])
     assert result.exit_code == 0
     assert f"{tsv}:3: unit row2: the memory has other English (earlier.tsv#row1" in result.stderr
+    assert "every row is taken as the reviewer's" in result.stderr
     assert "1 new, 0 replaced, 0 already in memory, 1 conflicts" in result.stdout
     with TranslationMemory(memory_path) as memory:
         assert memory.get(el).en == en  # type: ignore[union-attr]
@@ -315,6 +316,7 @@ def test_memory_path_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
         ("bad.tsv", "greek\tenglish\nα\tb\n", "needs 'el' and 'en' columns"),
         ("de.xlf", '<xliff version="1.2"><file source-language="de"/></xliff>', "not Greek"),
         ("x.tmx", "<xliff/>", "not TMX"),
+        ("v2.xlf", '<xliff version="2.0"/>', "export XLIFF 1.2"),
     ],
 )
 def test_unreadable_files_are_refused_with_a_reason(

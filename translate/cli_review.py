@@ -79,6 +79,8 @@ def import_(
             )
     except TranslateError as exc:
         raise click.ClickException(str(exc)) from None
+    for note in report.notes:
+        click.echo(f"el2en: warning: {note}", err=True)
     for problem in report.problems:
         if problem.kind == "duplicate":
             what = f"same Greek as {problem.other_provenance} with other English; the first kept"

@@ -54,6 +54,7 @@ from translate.store import MemoryEntry, PutResult, TranslationMemory
 APPROVED_STATES = frozenset({"final", "signed-off"})
 _TRUE = frozenset({"yes", "y", "true", "1", "x", "ok", "✓"})
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_EVERY_UNIT = "every unit of this file counts"
 #: ``o-tmf`` of a memory export: its units are human translations.
 MEMORY_TMF = "el2en-memory"
 
@@ -148,6 +149,10 @@ def _read_xliff(path: Path) -> Iterator[Unit]:
     root = _parse_xml(path)
     if _local(root) != "xliff":
         raise ReviewError(f"{path}: not XLIFF (the root element is <{_local(root)}>)")
+    if (root.get("version") or "1.2").startswith("2"):
+        raise ReviewError(
+            f"{path}: XLIFF {root.get('version')}; export XLIFF 1.2 from the CAT tool"
+        )
     for index, file in enumerate(root.iter("{*}file")):
         source_lang = (file.get("source-language") or "el").lower()
         if not source_lang.startswith("el"):
@@ -280,7 +285,7 @@ def decide(unit: Unit) -> tuple[bool, str]:
         return False, "el2en's own unit, not changed (no changedate)"
     if unit.kind == "tsv" and unit.reviewed is not None:
         return unit.reviewed, "reviewed column" if unit.reviewed else "not marked reviewed"
-    return True, "every unit of this file counts"
+    return True, _EVERY_UNIT
 
 
 def with_original(units: Iterator[Unit], original: Path) -> Iterator[Unit]:
@@ -333,6 +338,8 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)
     #: Conflicts, duplicates and replacements, in file order.
     problems: list[Problem] = field(default_factory=list)
+    #: Warnings about the file as a whole.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def conflicts(self) -> int:
@@ -368,6 +375,11 @@ def import_reviewed(
     for unit in units:
         report.units += 1
         taken, reason = decide(unit)
+        if reason == _EVERY_UNIT and unit.kind == "tsv" and not report.notes:
+            report.notes.append(
+                f"{path.name}: no 'reviewed' or 'mt' column and no --original: every row is "
+                "taken as the reviewer's, unchanged machine translations too"
+            )
         if not taken:
             report.skipped[reason] = report.skipped.get(reason, 0) + 1
             continue
