@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import inspect
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from conftest import read_pairs
+from hypothesis import given
+from hypothesis import strategies as st
 
 from translate import flags as flags_
 from translate.normalise import normalise
@@ -240,3 +243,25 @@ def test_every_qa_flag_is_a_described_warning() -> None:
     for name in flags_.QA:
         assert flags_.is_warning(name)
         assert flags_.describe(name) != name
+
+
+def greek_format(value: Decimal) -> str:
+    """Return ``value`` as the Greek press writes it: 1.234.567,89."""
+    whole, _, part = f"{value:,f}".partition(".")
+    whole = whole.replace(",", ".")
+    return f"{whole},{part}" if part else whole
+
+
+@given(
+    whole=st.integers(min_value=0, max_value=10**9),
+    cents=st.one_of(st.none(), st.integers(min_value=1, max_value=99)),
+)
+def test_any_greek_amount_matches_itself_in_english_and_not_another(
+    whole: int, cents: int | None
+) -> None:
+    value = Decimal(whole) + (Decimal(cents) / 100 if cents else 0)
+    el = f"Το ποσό ανήλθε σε {greek_format(value)} ευρώ."
+    assert missing_numbers(el, f"The amount came to {value:,f} euros.") == []
+    assert missing_numbers(el, f"The amount came to {value:f} euros.") == []
+    other = value + Decimal("0.01") if cents else value + 1
+    assert missing_numbers(el, f"The amount came to {other:,f} euros.") != []
