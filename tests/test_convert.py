@@ -186,8 +186,13 @@ def test_convert_waits_for_the_lock(empty_store: Path, model: ResolvedModel) -> 
     path.parent.mkdir(parents=True)
     lock = FileLock(str(path.parent / f"{path.name}.lock"))
     done = threading.Event()
+
+    def convert() -> None:
+        store.convert(model, "int8")
+        done.set()
+
     with lock:
-        worker = threading.Thread(target=lambda: (store.convert(model, "int8"), done.set()))
+        worker = threading.Thread(target=convert)
         worker.start()
         time.sleep(1.0)
         assert not done.is_set()
@@ -246,8 +251,13 @@ def test_remove_renames_then_deletes_under_the_lock(
     path = store.convert(model, "int8").path
     [conversion] = store.list_converted()
     done = threading.Event()
+
+    def remove() -> None:
+        store.remove(conversion)
+        done.set()
+
     with FileLock(str(path.parent / f"{path.name}.lock")):
-        worker = threading.Thread(target=lambda: (store.remove(conversion), done.set()))
+        worker = threading.Thread(target=remove)
         worker.start()
         time.sleep(1.0)
         assert not done.is_set()
