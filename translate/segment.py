@@ -97,15 +97,18 @@ class _Next(Enum):
 @lru_cache(maxsize=1)
 def _abbreviations() -> dict[str, _Kind]:
     table: dict[str, _Kind] = {}
-    unaccented: dict[str, _Kind] = {}
+    variants: dict[str, _Kind] = {}
     for line in _data_lines("el_abbreviations.tsv"):
         abbreviation, kind, *_ = line.split("\t")
-        # Lower-case entries match any case; an entry with a capital matches only as spelt.
+        # Lower-case entries match any case; an entry with a capital matches only as spelt,
+        # and a first name also in capitals, as in headlines (ΚΥΡ. ΜΗΤΣΟΤΑΚΗΣ).
         key = _fold(abbreviation) if abbreviation == abbreviation.lower() else abbreviation
         table[key] = _Kind(kind)
-        unaccented.setdefault(_strip_accents(key), _Kind(kind))
+        variants.setdefault(_strip_accents(key), _Kind(kind))
+        if kind == _Kind.NAME.value:
+            variants.setdefault(_strip_accents(key.upper()), _Kind(kind))
     # Every entry also matches without its accent, unless an entry is spelt so.
-    return unaccented | table
+    return variants | table
 
 
 @lru_cache(maxsize=1)
