@@ -153,16 +153,24 @@ class RayEngine:
             cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
             actors = min(self.actors or max(1, cpus // threads), len(jobs))
             log.info("ray: %d document(s), %d actor(s) x %d thread(s)", len(jobs), actors, threads)
-            first = True
+            reported: set[Job] = set()
             for outcome, fresh in _stream(jobs, package, options, actors, threads):
-                if first:
+                if not reported:
                     self.startup_seconds = time.perf_counter() - started - outcome.seconds
-                    first = False
+                if outcome.job in reported:  # a task run twice: its bytes are the same
+                    log.debug("%s: reported again by Ray; ignored", outcome.job.key)
+                    continue
+                reported.add(outcome.job)
                 if fresh and self.cache is not None:
                     # The driver's cache is the one writer; the batch driver commits
                     # these with the document's manifest entry.
                     self.cache.put_many(fresh)
                 on_outcome(outcome)
+            if len(reported) != len(set(jobs)):
+                raise BackendError(
+                    f"Ray returned {len(reported)} of {len(set(jobs))} documents; run again "
+                    "to finish the others"
+                )
         finally:
             if started_here:
                 ray.shutdown()

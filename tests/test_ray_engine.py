@@ -1,0 +1,270 @@
+"""The Ray engine on a real local Ray cluster: the local engine's bytes, whatever happens.
+
+Run apart with ``-m ray`` (or leave them out with ``-m 'not ray'``).  One
+cluster serves the module (starting one costs seconds); its workers get their
+own model store, so the model reaches them through Ray's object store.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("ray", reason="the Ray engine needs el2en[ray]: pip install -e '.[ray]'")
+
+import ray
+
+from tests.conftest import FIXTURE_MODEL, ROOT, read_pairs
+from translate.engines import JobOutcome, get_engine_class
+from translate.errors import BackendError, ModelError
+from translate.jobs import Job, RunOptions, plan_jobs
+from translate.pipeline import TranslateConfig, Translator
+
+pytestmark = pytest.mark.ray
+
+FORMATS = ("jsonl", "tsv")
+
+
+@pytest.fixture(scope="module")
+def worker_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the model store the cluster's workers use (empty at first: not the driver's)."""
+    return tmp_path_factory.mktemp("worker-models")
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(worker_store: Path) -> Iterator[str]:
+    """Start a local 2-CPU Ray cluster for the module; yield its address; shut it down."""
+    os.environ.pop("RAY_ADDRESS", None)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        runtime_env={"env_vars": {"EL2EN_MODELS_DIR": str(worker_store)}},
+    )
+    try:
+        yield str(ray.get_runtime_context().gcs_address)
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder of news articles (paragraphs of the fixture's sentences), one nested."""
+    sentences = [el for el, _ in read_pairs()]
+    src = tmp_path_factory.mktemp("articles")
+    (src / "world").mkdir()
+    for number in range(8):
+        picked = [sentences[(number * 7 + k) % len(sentences)] for k in range(3 + number % 4)]
+        paragraphs = [" ".join(picked[i : i + 2]) for i in range(0, len(picked), 2)]
+        folder = src / "world" if number % 3 == 0 else src
+        (folder / f"article-{number}.txt").write_text("\n\n".join(paragraphs) + "\n", "utf-8")
+    return src
+
+
+@pytest.fixture(scope="module")
+def config() -> TranslateConfig:
+    return TranslateConfig(model=str(FIXTURE_MODEL), backend="ctranslate2")
+
+
+@pytest.fixture(scope="module")
+def translator(config: TranslateConfig) -> Translator:
+    """Return the driver's translator (the batch driver loads one to learn the signature)."""
+    return Translator(config)
+
+
+def plan(src: Path, out: Path) -> list[Job]:
+    inputs = sorted(str(path) for path in src.rglob("*.txt"))
+    return plan_jobs(inputs, str(out) + os.sep, FORMATS, root=src)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Return every output file under ``folder`` (not the batch's own bookkeeping), by path."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith((".el2en", "el2en-report"))
+    }
+
+
+@pytest.fixture(scope="module")
+def local_outputs(
+    articles: Path, translator: Translator, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, bytes]:
+    """Return the local engine's outputs of the articles (no cache)."""
+    out = tmp_path_factory.mktemp("local")
+    engine = get_engine_class("local")(translator=translator)
+    engine.run(plan(articles, out), translator.config, RunOptions(formats=FORMATS), lambda o: None)
+    found = files_of(out)
+    assert len(found) == 8 * len(FORMATS)
+    return found
+
+
+def test_ray_engine_writes_the_local_engines_bytes(
+    ray_cluster: str,
+    articles: Path,
+    translator: Translator,
+    local_outputs: dict[str, bytes],
+    worker_store: Path,
+    tmp_path: Path,
+) -> None:
+    from translate.engines.ray import RayEngine
+
+    jobs = plan(articles, tmp_path)
+    outcomes: list[JobOutcome] = []
+    engine = RayEngine(actors=2, threads_per_actor=1, translator=translator)
+    engine.run(jobs, translator.config, RunOptions(formats=FORMATS), outcomes.append)
+
+    assert files_of(tmp_path) == local_outputs
+    assert sorted(o.job.key for o in outcomes) == sorted(job.key for job in jobs)
+    for outcome in outcomes:
+        assert outcome.error is None
+        assert outcome.sentences > 0
+        assert set(outcome.outputs) == set(outcome.job.targets)
+    # The workers' store was empty: the model came through Ray's object store.
+    assert list(worker_store.glob("*/*/*/model.bin"))
+    assert not list(tmp_path.rglob("*.tmp*"))
+
+
+def actor_pids() -> list[int]:
+    """Return the process ids of the engine's Ray actors (Ray names their processes)."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or ())
+        if "MapWorker" in cmdline and "TranslatorActor" in cmdline:
+            found.append(int(process.info["pid"]))
+    return found
+
+
+def test_an_actor_killed_mid_run_changes_nothing(
+    ray_cluster: str,
+    articles: Path,
+    translator: Translator,
+    local_outputs: dict[str, bytes],
+    tmp_path: Path,
+) -> None:
+    from translate.engines.ray import RayEngine
+
+    jobs = plan(articles, tmp_path)
+    killed: list[int] = []
+    outcomes: list[JobOutcome] = []
+
+    def kill_one_actor(outcome: JobOutcome) -> None:
+        outcomes.append(outcome)
+        if not killed:
+            pids = actor_pids()
+            assert pids, "no Ray actor process found to kill"
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    engine = RayEngine(actors=2, threads_per_actor=1, translator=translator)
+    engine.run(jobs, translator.config, RunOptions(formats=FORMATS), kill_one_actor)
+
+    assert killed
+    assert killed[0] not in actor_pids()
+    assert sorted(o.job.key for o in outcomes) == sorted(job.key for job in jobs)
+    assert files_of(tmp_path) == local_outputs
+    assert not list(tmp_path.rglob("*.tmp*"))
+
+
+def el2en_batch(src: Path, out: Path, address: str, **kwargs: Any) -> subprocess.Popen[bytes]:
+    """Start ``el2en batch --engine ray`` joining the test cluster, as a user would."""
+    command = [
+        str(Path(sys.executable).with_name("el2en")),
+        "batch", str(src), str(out),
+        "--model", str(FIXTURE_MODEL), "--backend", "ctranslate2",
+        "--format", ",".join(FORMATS), "--no-cache",
+        "--engine", "ray", "--ray-address", address, "--actors", "2", "--threads-per-actor", "1",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, start_new_session=True, **kwargs)
+
+
+def committed(out: Path) -> int:
+    """Return how many documents the manifest records as done (0 before it exists)."""
+    path = out / ".el2en-manifest.sqlite"
+    if not path.is_file():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM files WHERE status = 'done'").fetchone()[0]
+            )
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_ray_batch_killed_then_resumed_writes_the_same_bytes(
+    ray_cluster: str,
+    articles: Path,
+    local_outputs: dict[str, bytes],
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    driver = el2en_batch(articles, out, ray_cluster, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90
+    while committed(out) < 2 and driver.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert driver.poll() is None, "the run ended before it could be killed"
+    assert committed(out) >= 2
+    os.killpg(driver.pid, signal.SIGKILL)
+    driver.wait()
+    done_before = committed(out)
+    assert done_before < 8, "the run finished before the kill"
+
+    resumed = el2en_batch(articles, out, ray_cluster, stderr=subprocess.PIPE)
+    _, stderr = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, stderr.decode()
+    assert files_of(out) == local_outputs
+    assert not list(out.rglob("*.tmp*"))
+    assert f"{done_before} skipped" in stderr.decode()
+
+
+def test_an_actor_with_another_signature_refuses_to_run(translator: Translator) -> None:
+    from dataclasses import replace
+
+    from translate.engines.ray import load_translator, package_model
+
+    package, _ = package_model(translator, 1)
+    other = replace(package, signature=str(translator.signature).replace("beam:4", "beam:5"))
+    with pytest.raises(ModelError, match="install the same el2en"):
+        load_translator(other)
+    assert load_translator(package).signature == translator.signature
+
+
+def test_a_missing_ray_extra_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` finds without the extra
+    monkeypatch.delitem(sys.modules, "translate.engines.ray", raising=False)
+    with pytest.raises(BackendError) as caught:
+        get_engine_class("ray")
+    message = str(caught.value)
+    assert message == "engine 'ray' needs ray, which is not installed: pip install 'el2en[ray]'"
+    assert "\n" not in message
+
+
+def test_a_missing_ray_extra_is_one_line_from_the_cli(
+    monkeypatch: pytest.MonkeyPatch, articles: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from translate.cli import cli
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    monkeypatch.delitem(sys.modules, "translate.engines.ray", raising=False)
+    out = tmp_path / "out"
+    args = ["batch", str(articles), str(out), "--model", str(FIXTURE_MODEL), "--engine", "ray"]
+    result = CliRunner().invoke(cli, [*args, "--no-cache"])
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        "Error: engine 'ray' needs ray, which is not installed: pip install 'el2en[ray]'"
+    ]
