@@ -376,18 +376,19 @@ def find_conversions(
     if quantization is not None:
         check_quantization(quantization)
     local = looks_local(model_ref)
+    names = {model_ref}
     if local:
         folder = Path(model_ref).expanduser().resolve()
-        name = local_name(folder)
+        # Conversions made before signatures named a folder by its name were
+        # recorded under its path.
+        names = {local_name(folder), str(folder)}
         if revision is None and folder.is_dir():
             revision = folder_revision(folder)
-    else:
-        name = model_ref
     return [
         c
         for c in list_converted()
         if c.is_local == local
-        and c.model_id == name
+        and c.model_id in names
         and (revision is None or c.revision.startswith(revision))
         and (quantization is None or c.quantization == quantization)
     ]
