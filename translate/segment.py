@@ -95,7 +95,8 @@ class _Next(Enum):
 
 
 @lru_cache(maxsize=1)
-def _abbreviations() -> dict[str, _Kind]:
+def _abbreviations() -> tuple[dict[str, _Kind], int]:
+    """Return the table, every spelling that matches mapped to its kind, and its longest key."""
     table: dict[str, _Kind] = {}
     variants: dict[str, _Kind] = {}
     for line in _data_lines("el_abbreviations.tsv"):
@@ -108,7 +109,8 @@ def _abbreviations() -> dict[str, _Kind]:
         if kind == _Kind.NAME.value:
             variants.setdefault(_strip_accents(key.upper()), _Kind(kind))
     # Every entry also matches without its accent, unless an entry is spelt so.
-    return variants | table
+    merged = variants | table
+    return merged, max(map(len, merged))
 
 
 @lru_cache(maxsize=1)
@@ -188,18 +190,20 @@ _NAME_PARTS = (_Kind.NAME, _Kind.NEVER)  # the last part of Ζαν-Κλ. or Χ.-
 
 def _abbreviation_kind(word: str) -> _Kind | None:
     """Return how the abbreviation ``word`` (with its final period) may end a sentence."""
-    table = _abbreviations()
-    kind = table.get(word) or table.get(_fold(word)) or table.get(_strip_accents(word))
-    if kind is not None:
-        return kind
+    table, longest = _abbreviations()
+    if len(word) <= longest:  # most words that end a sentence are longer than any entry
+        kind = table.get(word) or table.get(_fold(word)) or table.get(_strip_accents(word))
+        if kind is not None:
+            return kind
     stem = word[:-1]
-    if len(stem) == 1 and stem.isupper():
-        return _Kind.NEVER  # an initial: Α. Παπαδόπουλος, John F. Kennedy
-    if _is_name_abbreviation(stem) or _SLASHED.fullmatch(stem):
-        return _Kind.NAME  # Αικ. Παπαδοπούλου, Κων/νος. Καραμανλής
-    first, _, last = stem.rpartition("-")
-    if first and last[:1].isupper() and _abbreviation_kind(last + ".") in _NAME_PARTS:
-        return _Kind.NAME  # a compound first name: Ζαν-Κλ. Γιούνκερ, Χ.-Κ. Παπαδόπουλος
+    if stem[:1].isupper():
+        if len(stem) == 1:
+            return _Kind.NEVER  # an initial: Α. Παπαδόπουλος, John F. Kennedy
+        if _is_name_abbreviation(stem) or _SLASHED.fullmatch(stem):
+            return _Kind.NAME  # Αικ. Παπαδοπούλου, Κων/νος. Καραμανλής
+        first, _, last = stem.rpartition("-")
+        if first and last[:1].isupper() and _abbreviation_kind(last + ".") in _NAME_PARTS:
+            return _Kind.NAME  # a compound first name: Ζαν-Κλ. Γιούνκερ, Χ.-Κ. Παπαδόπουλος
     if _DOTTED.fullmatch(stem):
         return _Kind.MAY
     return None
