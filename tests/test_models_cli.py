@@ -273,3 +273,17 @@ def test_the_checker_catches_what_does_not_exist() -> None:
         check_command("el2en models fetch X --model DIR")
     with pytest.raises(AssertionError, match="no command 'download'"):
         check_command("el2en models download X")
+
+
+def test_every_help_example_exists() -> None:
+    from translate.cli_models import models
+
+    examples = [
+        line.strip()
+        for command in models.commands.values()
+        for line in (command.epilog or "").splitlines()
+        if line.strip().startswith("el2en ")
+    ]
+    assert len(examples) >= len(models.commands)
+    for example in examples:
+        check_command(example)

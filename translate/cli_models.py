@@ -24,6 +24,17 @@ _STORE_HELP = (
 )
 
 
+def _epilog(examples: tuple[str, ...], exits: str) -> str:
+    """Return a command's help epilog: examples, environment and exit codes, unwrapped."""
+    lines = "\n".join(f"  {example}" for example in examples)
+    return (
+        f"\b\nExamples:\n{lines}\n\n"
+        "\b\nEnvironment: EL2EN_MODELS_DIR (the store of conversions); HF_HOME, HF_HUB_CACHE,\n"
+        "HF_HUB_OFFLINE (the Hugging Face cache and offline mode).\n\n"
+        f"\b\nExit codes: {exits}; 2 a bad option."
+    )
+
+
 @contextmanager
 def _one_line_errors() -> Iterator[None]:
     """Turn a library error into Click's one-line error (exit 1)."""
@@ -48,7 +59,12 @@ def models() -> None:
     """Fetch models for offline use, convert them for CTranslate2, list and remove them."""
 
 
-@models.command(epilog="Example: el2en models fetch Helsinki-NLP/opus-mt-el-en")
+@models.command(
+    epilog=_epilog(
+        ("el2en models fetch Helsinki-NLP/opus-mt-el-en",),
+        "0 fetched (or already cached); 1 cannot be fetched",
+    )
+)
 @click.argument("model")
 @click.option("--revision", default=None, help="Hub revision (branch, tag or commit) to pin.")
 @click.option("--force", is_flag=True, help="Download the files again (a damaged download).")
@@ -66,7 +82,15 @@ def fetch(model: str, revision: str | None, force: bool) -> None:
     click.echo(f"{resolved.model_id}\t{resolved.revision}\t{resolved.path}")
 
 
-@models.command(epilog="Example: el2en models convert Helsinki-NLP/opus-mt-el-en")
+@models.command(
+    epilog=_epilog(
+        (
+            "el2en models convert Helsinki-NLP/opus-mt-el-en",
+            "el2en models convert ./my-model --quantization float16 --force",
+        ),
+        "0 converted, or already converted and kept; 1 cannot be converted",
+    )
+)
 @click.argument("model")
 @click.option("--revision", default=None, help="Hub revision (branch, tag or commit) to pin.")
 @_quantization_option("int8", "Weight type to store: int8 for CPU, float16 for CUDA.")
@@ -90,7 +114,7 @@ def convert(model: str, revision: str | None, quantization: str, force: bool) ->
     click.echo(str(result.path))
 
 
-@models.command(name="list")
+@models.command(name="list", epilog=_epilog(("el2en models list",), "0 (also for an empty store)"))
 def list_models() -> None:
     """List the converted models in the store, with their sizes."""
     from translate.convert import list_converted, store_root
@@ -104,7 +128,11 @@ def list_models() -> None:
         click.echo(line)
 
 
-@models.command(epilog="Example: el2en models info Helsinki-NLP/opus-mt-el-en")
+@models.command(
+    epilog=_epilog(
+        ("el2en models info Helsinki-NLP/opus-mt-el-en",), "0 shown; 1 the model is not converted"
+    )
+)
 @click.argument("model")
 def info(model: str) -> None:
     """Show the stored conversions of MODEL (hub id or folder); exit 1 if there are none."""
@@ -130,7 +158,13 @@ def info(model: str) -> None:
 
 
 @models.command(
-    epilog="Example: el2en models remove Helsinki-NLP/opus-mt-el-en --quantization float16"
+    epilog=_epilog(
+        (
+            "el2en models remove Helsinki-NLP/opus-mt-el-en --quantization float16",
+            "el2en models remove ./my-model",
+        ),
+        "0 removed; 1 nothing to remove",
+    )
 )
 @click.argument("model")
 @_quantization_option(None, "Remove only this weight type (default: all).")
