@@ -243,10 +243,10 @@ def _link_problem(path: Path, real_src: str) -> str | None:
     if not path.is_symlink():
         return None
     real = os.path.realpath(path)
-    if os.path.commonpath([real_src, real]) != real_src:
-        return f"symlink leads out of the source folder (to {real}); refused"
     if not os.path.exists(real):
         return "dangling symlink (its target does not exist)"
+    if os.path.commonpath([real_src, real]) != real_src:
+        return f"symlink leads out of the source folder (to {real}); refused"
     return None
 
 
