@@ -6,6 +6,7 @@ store works on its own copy of it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -287,3 +288,24 @@ def test_every_help_example_exists() -> None:
     assert len(examples) >= len(models.commands)
     for example in examples:
         check_command(example)
+
+
+def test_the_signature_names_a_local_model_not_its_path(
+    store: Path, fixture_model: Path, tmp_path: Path
+) -> None:
+    """A copy elsewhere signs the same, reuses the conversion, and leaks no folder layout."""
+    from conftest import SEED
+
+    revision = conversion_folder(store).parent.name
+    copy = tmp_path / "private" / "clients" / fixture_model.name
+    shutil.copytree(fixture_model, copy)
+    for model in (fixture_model, copy):
+        done = el2en(store, "translate", str(SEED), "--model", str(model), "-f", "jsonl", "-q")
+        assert done.returncode == 0, done.stderr
+        header = json.loads(done.stdout.splitlines()[0])
+        assert (header["fields"]["model"], header["fields"]["rev"]) == (
+            fixture_model.name,
+            revision,
+        )
+        assert str(model.parent) not in done.stdout
+    assert len(list(store.glob("*/*/*/model.bin"))) == 1  # the copy reused the conversion
