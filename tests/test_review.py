@@ -342,3 +342,24 @@ def test_export_file_is_not_left_half_written(tmp_path: Path) -> None:
     ):
         export_tmx_file(memory, tmp_path / "no-such-dir" / "tm.tmx")
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_review_through_the_command_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    tsv = tmp_path / "r.tsv"
+    tsv.write_text(f"el\ten\treviewed\n{PAIRS[0][0]}\tA checked line.\tyes\n", "utf-8")
+    env = {**os.environ, "EL2EN_MEMORY": str(tmp_path / "tm.sqlite")}
+
+    def el2en(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "translate", "review", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    first, second = el2en("import", str(tsv)), el2en("import", str(tsv))
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert "1 new" in first.stdout and "0 new" in second.stdout
+    exported = el2en("export")
+    assert exported.returncode == 0
+    assert "A checked line." in exported.stdout
