@@ -146,7 +146,7 @@ def actor_pids() -> list[int]:
     return found
 
 
-def test_an_actor_killed_mid_run_changes_nothing(
+def test_actors_killed_mid_run_change_nothing(
     ray_cluster: str,
     articles: Path,
     translator: Translator,
@@ -162,16 +162,17 @@ def test_an_actor_killed_mid_run_changes_nothing(
     def kill_one_actor(outcome: JobOutcome) -> None:
         outcomes.append(outcome)
         if not killed:
-            pids = actor_pids()
-            assert pids, "no Ray actor process found to kill"
-            os.kill(pids[0], signal.SIGKILL)
-            killed.append(pids[0])
+            # Every actor: the one busy with a document dies mid-document.
+            killed.extend(actor_pids())
+            assert killed, "no Ray actor process found to kill"
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
 
     engine = RayEngine(actors=2, threads_per_actor=1, translator=translator)
     engine.run(jobs, translator.config, RunOptions(formats=FORMATS), kill_one_actor)
 
     assert killed
-    assert killed[0] not in actor_pids()
+    assert not set(killed) & set(actor_pids())
     assert sorted(o.job.key for o in outcomes) == sorted(job.key for job in jobs)
     assert files_of(tmp_path) == local_outputs
     assert not list(tmp_path.rglob("*.tmp*"))
@@ -212,10 +213,10 @@ def test_a_ray_batch_killed_then_resumed_writes_the_same_bytes(
     out = tmp_path / "out"
     driver = el2en_batch(articles, out, ray_cluster, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
-    while committed(out) < 2 and driver.poll() is None and time.monotonic() < deadline:
+    while committed(out) < 1 and driver.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert driver.poll() is None, "the run ended before it could be killed"
-    assert committed(out) >= 2
+    assert committed(out) >= 1
     os.killpg(driver.pid, signal.SIGKILL)
     driver.wait()
     done_before = committed(out)

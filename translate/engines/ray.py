@@ -150,6 +150,7 @@ class RayEngine:
         started_here = self._connect(threads)
         try:
             package = replace(package, files=[ray.put(_read_folder(folder))])
+            log.debug("ray: cluster and model ready in %.1f s", time.perf_counter() - started)
             cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
             actors = min(self.actors or max(1, cpus // threads), len(jobs))
             log.info("ray: %d document(s), %d actor(s) x %d thread(s)", len(jobs), actors, threads)
@@ -157,6 +158,7 @@ class RayEngine:
             for outcome, fresh in _stream(jobs, package, options, actors, threads):
                 if not reported:
                     self.startup_seconds = time.perf_counter() - started - outcome.seconds
+                    log.debug("ray: first document back; start-up %.1f s", self.startup_seconds)
                 if outcome.job in reported:  # a task run twice: its bytes are the same
                     log.debug("%s: reported again by Ray; ignored", outcome.job.key)
                     continue
@@ -206,6 +208,17 @@ def _stream(
     threads: int,
 ) -> Iterator[tuple[JobOutcome, dict[str, Translation]]]:
     """Yield each job's outcome and the model's new translations as the pool finishes it."""
+    with _quiet_ray_data():
+        yield from _stream_quietly(jobs, package, options, actors, threads)
+
+
+def _stream_quietly(
+    jobs: Sequence[Job],
+    package: ModelPackage,
+    options: RunOptions,
+    actors: int,
+    threads: int,
+) -> Iterator[tuple[JobOutcome, dict[str, Translation]]]:
     from ray.data import ActorPoolStrategy, DataContext
 
     context = DataContext.get_current()
@@ -225,27 +238,35 @@ def _stream(
         # a dead actor is restarted and its task retried (the retry rewrites the
         # same bytes); tests/test_ray_engine.py kills one to hold Ray to it.
     )
-    with _quiet_ray_data():
-        for row in translated.iter_rows():
-            result: _Row = pickle.loads(row["outcome"])
-            if isinstance(result[0], JobOutcome):
-                yield result
-            else:
-                kind, message = result
-                raise _FATAL_KINDS.get(str(kind), TranslateError)(str(message))
+    for row in translated.iter_rows():
+        result: _Row = pickle.loads(row["outcome"])
+        if isinstance(result[0], JobOutcome):
+            yield result
+        else:
+            kind, message = result
+            raise _FATAL_KINDS.get(str(kind), TranslateError)(str(message))
 
 
 @contextlib.contextmanager
 def _quiet_ray_data() -> Iterator[None]:
-    """Keep Ray Data's per-dataset chatter off stderr unless el2en logs at debug level."""
+    """Keep Ray Data's per-dataset chatter off stderr unless el2en logs at debug level.
+
+    Ray Data configures its logger again as it runs a dataset, from
+    ``RAY_DATA_LOG_LEVEL``: setting the logger's level alone would not last.
+    """
+    if "RAY_DATA_LOG_LEVEL" in os.environ:  # the user's choice
+        yield
+        return
+    level = "DEBUG" if log.isEnabledFor(logging.DEBUG) else "ERROR"
     ray_data = logging.getLogger("ray.data")
-    level = ray_data.level
-    if not log.isEnabledFor(logging.DEBUG):
-        ray_data.setLevel(logging.ERROR)
+    previous = ray_data.level
+    os.environ["RAY_DATA_LOG_LEVEL"] = level
+    ray_data.setLevel(level)
     try:
         yield
     finally:
-        ray_data.setLevel(level)
+        del os.environ["RAY_DATA_LOG_LEVEL"]
+        ray_data.setLevel(previous)
 
 
 class TranslatorActor:
