@@ -58,8 +58,9 @@ def test_offline_hub_model_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(
         ModelError,
         match=r"not in the local cache and HF_HUB_OFFLINE is set; "
-        r"run 'el2en models fetch Helsinki-NLP/opus-mt-el-en' on a machine with network, "
-        r"copy the folder it prints .* 'el2en translate --model DIR'",
+        r"run 'el2en models fetch Helsinki-NLP/opus-mt-el-en' on a machine with network and "
+        r"copy its Hugging Face cache \(HF_HOME\) here, or pass a local model folder with "
+        r"'el2en translate --model DIR'",
     ):
         resolve_model("Helsinki-NLP/opus-mt-el-en")
 

@@ -71,9 +71,9 @@ def models() -> None:
 def fetch(model: str, revision: str | None, force: bool) -> None:
     """Download hub MODEL into the Hugging Face cache for offline use.
 
-    Prints the model id, its revision and its folder, tab-separated; that
-    folder can be copied to a machine without network and passed to
-    'el2en translate --model DIR'.
+    Prints the model id, its revision and its folder, tab-separated.  To use
+    it on a machine without network, copy the Hugging Face cache (HF_HOME)
+    there: the folder's files are links into it.
     """
     from translate.hub import fetch_model
 

@@ -162,9 +162,12 @@ def _download(repo_id: str, revision: str | None, patterns: list[str], force: bo
 
     where = f"{repo_id}" + (f" at revision {revision}" if revision else "")
     pin = f" --revision {revision}" if revision else ""
+    # A snapshot folder's files are links into the cache's blobs: copying the
+    # cache, not the folder, is what works on the other machine.
     elsewhere = (
-        f"run 'el2en models fetch {repo_id}{pin}' on a machine with network, copy the folder "
-        "it prints to this one and pass it with 'el2en translate --model DIR'"
+        f"run 'el2en models fetch {repo_id}{pin}' on a machine with network and copy its "
+        "Hugging Face cache (HF_HOME) here, or pass a local model folder with "
+        "'el2en translate --model DIR'"
     )
     if HF_HUB_OFFLINE:
         raise ModelError(
