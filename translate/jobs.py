@@ -17,6 +17,7 @@ Nothing here prints, exits or parses options; errors are
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -30,7 +31,7 @@ from translate.errors import InputError, OutputError, UsageError
 from translate.read import STDIN, Document, open_document
 
 if TYPE_CHECKING:
-    from translate.pipeline import Translator
+    from translate.pipeline import TranslateConfig, Translator
     from translate.segment import SegmenterOptions
     from translate.types import Sentence
 
@@ -325,6 +326,52 @@ def _counted(
             if options.keep_flagged:
                 result.flagged_sentences.append(sentence)
         yield sentence
+
+
+def memory_path(given: str | None, disabled: bool = False) -> Path | None:
+    """Return the translation memory to use: ``given``, else the default one if it exists."""
+    from translate.store import default_memory_path
+
+    if disabled:
+        return None
+    if given:
+        path = Path(given)
+        if not path.is_file():
+            log.warning(
+                "%s: no translation memory there yet ('el2en review import' makes one); "
+                "translating without it",
+                given,
+            )
+            return None
+        return path
+    default = default_memory_path()
+    return default if default.is_file() else None
+
+
+@contextlib.contextmanager
+def open_translator(
+    config: TranslateConfig,
+    *,
+    memory: Path | None = None,
+    cache: Path | None = None,
+    cache_size: int | None = None,
+) -> Iterator[Translator]:
+    """Yield a Translator with its translation memory and cross-run cache, closed after.
+
+    The cache is keyed by the translator's signature, so it opens once the
+    model is loaded; the memory's state is part of that signature.
+    """
+    from translate.pipeline import Translator
+    from translate.store import DEFAULT_CACHE_ENTRIES, TranslationCache, TranslationMemory
+
+    with contextlib.ExitStack() as stack:
+        tm = stack.enter_context(TranslationMemory(memory)) if memory else None
+        translator = Translator(config, memory=tm)
+        if cache is not None:
+            translator.cache = stack.enter_context(
+                TranslationCache(cache, translator.signature, cache_size or DEFAULT_CACHE_ENTRIES)
+            )
+        yield translator
 
 
 def check_targets(jobs: Iterable[Job], create_folders: bool = False) -> None:

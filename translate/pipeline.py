@@ -110,6 +110,14 @@ class TranslationStore(Protocol):
         ...
 
 
+class MemoryStore(TranslationStore, Protocol):
+    """Reviewers' translations of whole sentences (see translate.store.TranslationMemory)."""
+
+    def fingerprint(self) -> str:
+        """Return a tag naming the memory's contents ('' when it is empty)."""
+        ...
+
+
 class Translator:
     """A loaded model and backend that translate streams of sentences.
 
@@ -128,7 +136,7 @@ class Translator:
         *,
         backend: Backend | None = None,
         cache: TranslationStore | None = None,
-        memory: TranslationStore | None = None,
+        memory: MemoryStore | None = None,
     ) -> None:
         self.config = config
         self.model = model or resolve_model(config.model, config.revision)
@@ -148,14 +156,19 @@ class Translator:
             ("backend", backend.get("backend", self.backend.name)),
             ("device", backend.get("device", decode.device)),
             ("compute", backend.get("compute", "default")),
+            # Anything else the backend says changes its output (a thread split).
+            *((k, v) for k, v in backend.items() if k not in ("backend", "device", "compute")),
             ("beam", str(decode.beam_size)),
             ("lp", str(decode.length_penalty)),
             ("maxout", str(decode.max_output_tokens)),
             ("maxsrc", str(config.max_source_tokens)),
             ("norm", normaliser_signature()),
             ("seg", segmenter_signature(config.segmenter)),
-            ("el2en", __version__),
         ]
+        if self.memory is not None and (state := self.memory.fingerprint()):
+            # Reviewers' translations replace the model's: name the memory's state.
+            fields.append(("tm", state))
+        fields.append(("el2en", __version__))
         return Signature(tuple(fields))
 
     def translate(
@@ -281,9 +294,7 @@ def _score(results: list[Translation]) -> float | None:
 class _Ticker:
     """Turns finished batches of pieces into finished sentences for a progress callback."""
 
-    def __init__(
-        self, sentences: int, pieces: int, progress: Callable[[int], None] | None
-    ) -> None:
+    def __init__(self, sentences: int, pieces: int, progress: Callable[[int], None] | None) -> None:
         self.sentences, self.pieces, self.progress = sentences, pieces, progress
         self.pieces_done = self.reported = 0
 

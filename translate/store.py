@@ -574,6 +574,21 @@ class TranslationMemory:
     def __len__(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM memory").fetchone()[0])
 
+    def fingerprint(self) -> str:
+        """Return ``COUNT-HASH``, which changes whenever an entry is added or changed ('' if empty).
+
+        It goes into the signature of outputs made with this memory, so a batch
+        job retranslates (from the memory) after a new review is imported.
+        """
+        import hashlib
+
+        digest = hashlib.sha256()
+        count = 0
+        for source, en in self.conn.execute("SELECT source, en FROM memory ORDER BY source"):
+            digest.update(f"{source}\t{en}\n".encode())
+            count += 1
+        return f"{count}-{digest.hexdigest()[:10]}" if count else ""
+
     def close(self) -> None:
         """Close the file."""
         self.conn.close()

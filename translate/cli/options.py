@@ -228,3 +228,79 @@ def translate_config(
     )
     check_config(config)
     return config
+
+
+def qa_options(f: F) -> F:
+    """Add the QA stage's switches and thresholds (see docs/qa.md)."""
+    from translate.flags import QA
+
+    return apply(
+        f,
+        click.option(
+            "--qa/--no-qa",
+            "qa",
+            default=True,
+            show_default=True,
+            help="Run the QA checks that flag sentences for review.",
+        ),
+        click.option(
+            "--qa-checks",
+            default=",".join(QA),
+            show_default=True,
+            metavar="CHECK[,CHECK...]",
+            help="Which QA checks run.",
+        ),
+        click.option(
+            "--min-score",
+            type=float,
+            default=-1.5,
+            show_default=True,
+            envvar="EL2EN_MIN_SCORE",
+            help="Flag 'low_score' below this mean log-probability per target token.",
+        ),
+        click.option(
+            "--length-ratio",
+            default="0.5:1.8",
+            show_default=True,
+            metavar="MIN:MAX",
+            help="Flag 'length' when English/Greek characters fall outside MIN:MAX.",
+        ),
+    )
+
+
+def qa_config(qa: bool, qa_checks: str, min_score: float, length_ratio: str) -> Any:
+    """Return the QAOptions the options describe (None with --no-qa)."""
+    from translate.errors import UsageError
+    from translate.qa import QAOptions
+
+    if not qa:
+        return None
+    try:
+        low, _, high = length_ratio.partition(":")
+        ratios = (float(low), float(high))
+    except ValueError:
+        raise UsageError(f"--length-ratio {length_ratio}: give MIN:MAX, e.g. 0.5:1.8") from None
+    checks = frozenset(c.strip() for c in qa_checks.split(",") if c.strip())
+    try:
+        return QAOptions(
+            checks=checks,
+            min_score=min_score,
+            min_length_ratio=ratios[0],
+            max_length_ratio=ratios[1],
+        )
+    except ValueError as exc:
+        raise UsageError(f"--qa-checks: {exc}") from None
+
+
+memory_option = click.option(
+    "--memory",
+    "memory",
+    default=None,
+    metavar="PATH",
+    help="Translation memory of reviewed translations, used before the model (flag 'human'). "
+    "Default: $EL2EN_MEMORY, else ~/.local/share/el2en/memory.sqlite, when it exists "
+    "('el2en review import' makes it).",
+)
+no_memory_option = click.option(
+    "--no-memory", is_flag=True, help="Do not use the translation memory."
+)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,7 +15,11 @@ from translate.cli.options import (
     encoding_option,
     env_help,
     format_option,
+    memory_option,
     model_options,
+    no_memory_option,
+    qa_config,
+    qa_options,
     translate_config,
     verbosity,
 )
@@ -71,6 +77,17 @@ Examples:
 )
 @encoding_option
 @model_options
+@qa_options
+@memory_option
+@no_memory_option
+@click.option(
+    "--cache",
+    default=None,
+    envvar="EL2EN_CACHE",
+    metavar="PATH",
+    help="Cross-run translation cache (SQLite; off unless given): repeated sentences are "
+    "taken from it, flagged 'cached'.",
+)
 @verbosity
 def translate(
     inputs: tuple[str, ...],
@@ -78,14 +95,33 @@ def translate(
     formats: str,
     only_flagged: bool,
     encoding: str | None,
+    memory: str | None,
+    no_memory: bool,
+    cache: str | None,
     verbose: int,
     quiet: bool,
-    **model: Any,
+    **settings: Any,
 ) -> None:
     """Translate Greek INPUT files ('-' for stdin) to English."""
     setup_logging(verbose, quiet)
+    from translate import jobs
+    from translate.formats import parse_formats
+    from translate.read import check_encoding_option
+
     try:
-        run(inputs, output, formats, only_flagged, encoding, model, verbose, quiet)
+        qa = {k: settings.pop(k) for k in ("qa", "qa_checks", "min_score", "length_ratio")}
+        options = jobs.RunOptions(
+            formats=parse_formats(formats),
+            only_flagged=only_flagged,
+            encoding=check_encoding_option(encoding),
+            qa=qa_config(**qa),
+            keep_flagged=verbose > 0,
+        )
+        stores = {
+            "memory": jobs.memory_path(memory, no_memory),
+            "cache": Path(cache) if cache else None,
+        }
+        run(inputs, output, options, translate_config(**settings), stores, quiet)
     except TranslateError as exc:
         raise cli_error(exc) from None
 
@@ -93,36 +129,24 @@ def translate(
 def run(
     inputs: tuple[str, ...],
     output: str,
-    formats: str,
-    only_flagged: bool,
-    encoding: str | None,
-    model: dict[str, Any],
-    verbose: int,
+    options: Any,
+    config: Any,
+    stores: dict[str, Any],
     quiet: bool,
 ) -> None:
     """Plan, read every input (once), load the model, run each job, report."""
     from translate import jobs
-    from translate.formats import parse_formats
-    from translate.pipeline import Translator
-    from translate.read import check_encoding_option
 
     started = time.perf_counter()
-    config = translate_config(**model)
-    options = jobs.RunOptions(
-        formats=parse_formats(formats),
-        only_flagged=only_flagged,
-        encoding=check_encoding_option(encoding),
-        qa=_qa_options(),
-        keep_flagged=verbose > 0,
-    )
     planned = jobs.plan_jobs(inputs, output, options.formats)
     jobs.check_targets(planned, create_folders=jobs.is_folder_target(output))
     # Every input is read (once) and checked before the model loads.
     documents = []
-    try:
+    with contextlib.ExitStack() as stack:
         for job in planned:
             documents.append(jobs.open_inputs(job, options.encoding))
-        translator = Translator(config)
+            stack.callback(_close, documents[-1])
+        translator = stack.enter_context(jobs.open_translator(config, **stores))
         jobs.log.info("signature: %s", translator.signature)
         results = []
         many = len(planned) > 1
@@ -137,10 +161,6 @@ def run(
                     advance(1)
                 results.append(result)
                 log_job(result)
-    finally:
-        for docs in documents:
-            for doc in docs:
-                doc.close()
     if not quiet and on_terminal():
         click.echo(summary(results, time.perf_counter() - started), err=True)
 
@@ -155,10 +175,6 @@ def _name(inputs: tuple[str, ...]) -> str:
     return "stdin" if inputs == ("-",) else ", ".join(inputs)
 
 
-def _qa_options() -> Any:
-    """Return the QA stage's default options, or None while the stage is missing."""
-    try:
-        from translate.qa import QAOptions
-    except ModuleNotFoundError:
-        return None
-    return QAOptions()
+def _close(documents: list[Any]) -> None:
+    for doc in documents:
+        doc.close()
