@@ -269,3 +269,19 @@ def test_a_missing_ray_extra_is_one_line_from_the_cli(
     assert lines == [
         "Error: engine 'ray' needs ray, which is not installed: pip install 'el2en[ray]'"
     ]
+
+
+def test_actors_keep_the_drivers_threads_per_batch(config: TranslateConfig) -> None:
+    from dataclasses import replace
+
+    from translate.engines.ray import load_translator, package_model
+    from translate.errors import UsageError
+
+    # Two threads inside each batch (one batch at a time): in the signature as intra:2.
+    decode = replace(config.decode, threads=2, inter_threads=1)
+    driver = Translator(replace(config, decode=decode))
+    with pytest.raises(UsageError, match="multiple of the 2 threads"):
+        package_model(driver, 1)
+    package, _ = package_model(driver, 4)
+    assert package.config.decode.inter_threads == 2
+    assert load_translator(package).signature == driver.signature

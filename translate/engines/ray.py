@@ -192,12 +192,38 @@ class RayEngine:
         else:
             kwargs["address"] = "local"
             kwargs["num_cpus"] = max(os.cpu_count() or 1, self.actors * threads, threads)
-        try:
-            ray.init(**kwargs)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            where = address or "a local cluster"
-            raise BackendError(f"cannot start or join Ray at {where}: {exc}") from exc
+        with _own_signal_handlers():
+            try:
+                ray.init(**kwargs)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                where = address or "a local cluster"
+                raise BackendError(f"cannot start or join Ray at {where}: {exc}") from exc
         return True
+
+
+@contextlib.contextmanager
+def _own_signal_handlers() -> Iterator[None]:
+    """Keep this process's handlers of SIGINT, SIGTERM and SIGHUP across ``ray.init``.
+
+    Ray's core worker installs its own, which abort the driver (exit 134); the
+    batch driver's turn a signal into a clean stop at a document boundary
+    (exit 128 + N) and shut the local cluster down on the way out.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    numbers = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    saved = {number: signal.getsignal(number) for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            if handler is not None:
+                signal.signal(number, handler)
 
 
 def _stream(
@@ -340,6 +366,16 @@ def package_model(translator: Translator, threads: int) -> tuple[ModelPackage, P
             "--engine ray runs the ctranslate2 backend (its workers need no torch); "
             "drop --backend transformers"
         )
+    if translator.memory is not None:
+        raise UsageError("--engine ray cannot use a translation memory (--memory) yet")
+    # Threads inside one batch are in the signature (they can change sums); the
+    # actors keep the driver's and run threads // intra batches at once.
+    intra = backend.threads.intra
+    if threads % intra:
+        raise UsageError(
+            f"--threads-per-actor {threads}: must be a multiple of the {intra} threads "
+            "each batch is decoded with (--threads / --inter-threads)"
+        )
     pinned = replace(
         config,
         backend="ctranslate2",
@@ -348,6 +384,7 @@ def package_model(translator: Translator, threads: int) -> tuple[ModelPackage, P
             device=backend.device,
             compute_type=backend.compute_type,
             threads=threads,
+            inter_threads=threads // intra,
         ),
     )
     package = ModelPackage(
