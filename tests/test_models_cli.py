@@ -91,7 +91,7 @@ def test_convert_prints_the_folder_and_keeps_an_existing_conversion(
     # --force converts again (in this process: see ``converted``).
     from click.testing import CliRunner
 
-    from translate.cli_models import models
+    from translate.cli.models_cmd import models
 
     forced = CliRunner().invoke(
         models, ["convert", str(fixture_model), "--force"], env={"EL2EN_MODELS_DIR": str(store)}
@@ -277,7 +277,7 @@ def test_the_checker_catches_what_does_not_exist() -> None:
 
 
 def test_every_help_example_exists() -> None:
-    from translate.cli_models import models
+    from translate.cli.models_cmd import models
 
     examples = [
         line.strip()

@@ -12,7 +12,7 @@ from conftest import read_pairs
 from lxml import etree
 
 from translate import flags
-from translate.cli_review import review
+from translate.cli.review_cmd import review
 from translate.normalise import normalise
 from translate.review import (
     ReviewError,

@@ -140,25 +140,16 @@ def cli() -> None:
 
 
 def _mount() -> None:
+    """Attach the commands (each module imports only Click and its own options)."""
+    from translate.cli.batch_cmd import batch
+    from translate.cli.cache_cmd import cache
+    from translate.cli.models_cmd import models
+    from translate.cli.review_cmd import review
     from translate.cli.segment_cmd import segment
     from translate.cli.translate_cmd import translate
-    from translate.cli_models import models
 
-    cli.add_command(translate)
-    cli.add_command(segment)
-    cli.add_command(models)
-    for module, name in (
-        ("translate.cli_review", "review"),
-        ("translate.cli.batch_cmd", "batch"),
-        ("translate.cli.cache_cmd", "cache"),
-    ):
-        try:
-            imported = __import__(module, fromlist=[name])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        cli.add_command(getattr(imported, name))
+    for command in (translate, batch, segment, review, models, cache):
+        cli.add_command(command)
 
 
 _mount()

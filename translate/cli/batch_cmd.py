@@ -152,7 +152,10 @@ def batch(
         run = RunOptions(
             formats=parse_formats(formats),
             encoding=check_encoding_option(encoding),
-            durable=True,
+            # No fsync per output: the manifest records each output's sha256 and a
+            # rerun checks it, so an output a power cut lost is redone; the
+            # manifest itself is fsynced at each commit.
+            durable=False,
             qa=_qa_options(),
         )
         options = BatchOptions(
