@@ -351,7 +351,7 @@ def test_killed_runs_leftovers_are_cleaned(fixture_model: Path, tmp_path: Path) 
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
 
 
-def test_run_cache_holds_a_documents_entries_until_taken(tmp_path: Path) -> None:
+def test_run_cache_holds_a_documents_entries_until_committed(tmp_path: Path) -> None:
     from translate.signature import Signature
     from translate.store import TranslationCache
 
@@ -365,7 +365,12 @@ def test_run_cache_holds_a_documents_entries_until_taken(tmp_path: Path) -> None
         assert cache.get_many(["α", "γ"]) == {"α": Translation("a")}
         assert store.get_many(["α"]) == {}  # not in the file until committed
         assert cache.take() == {"α": Translation("a")}
+        assert cache.get_many(["α"]) == {"α": Translation("a")}  # until committed
+        cache.committed()
         assert cache.get_many(["α"]) == {}
+        cache.put_many({"δ": Translation("d")})
+        assert cache.take(keep=False) == {}  # a failed document's entries are dropped
+        assert cache.get_many(["δ"]) == {}
 
 
 def test_cache_entries_of_a_committed_document_survive_a_kill(
@@ -382,7 +387,7 @@ def test_cache_entries_of_a_committed_document_survive_a_kill(
     with Manifest(out / MANIFEST_NAME) as manifest:
         entry = manifest.get("a0.txt")
         assert entry is not None
-        manifest.commit(entry, PendingCache(cache_path, str(signature), {"ζζζ": Translation("z")}))
+        manifest.commit([entry], PendingCache(cache_path, str(signature), {"ζζζ": Translation("z")}))
     assert batch(fixture_model, src, out)[0] == 0
     rows = (
         sqlite3.connect(cache_path)

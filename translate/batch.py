@@ -52,6 +52,9 @@ LOCK_NAME = ".el2en.lock"
 CACHE_NAME = ".el2en-cache.sqlite"
 REPORT_NAME = "el2en-report.json"
 LIST_STDIN = "-"
+#: Finished documents are committed together at most this often (one fsync per
+#: commit): a SIGKILL costs at most this much work, which the next run redoes.
+COMMIT_SECONDS = 1.0
 
 #: Why an input is translated again (the report and -v say which).
 NEW = "new"
@@ -274,22 +277,30 @@ def _listed(lines: Sequence[str], root: str | None) -> Inputs:
 
 
 class RunCache:
-    """The cross-run cache, with each document's new entries held back until it is committed.
+    """The cross-run cache, with new entries held back until their document is committed.
 
-    Reads go to the file (and to the entries held); writes are held in memory
-    and handed to the driver (:meth:`take`) when the document's outcome comes
-    back, so that a document cut short by a kill or a signal never leaves its
-    translations in the cache: a resumed run starts from the cache an
+    Reads go to the file and to the entries held; writes are held in memory,
+    handed to the driver with the document's outcome (:meth:`take`) and
+    written to the file only after the manifest commit that records the
+    document.  A document cut short by a kill or a signal never leaves its
+    translations in the cache, so a resumed run starts from the cache an
     uninterrupted run would have had, and writes the same bytes.
     """
 
     def __init__(self, cache: TranslationCache) -> None:
         self.cache = cache
+        #: The running document's new entries.
         self.held: dict[str, Translation] = {}
+        #: Entries of finished documents that wait for the manifest commit.
+        self.finished: dict[str, Translation] = {}
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
         """Return the cached translations of those ``keys`` that have one."""
-        found = {key: self.held[key] for key in keys if key in self.held}
+        found: dict[str, Translation] = {}
+        for key in keys:
+            known = self.held.get(key) or self.finished.get(key)
+            if known is not None:
+                found[key] = known
         rest = [key for key in keys if key not in found]
         if rest:
             found.update(self.cache.get_many(rest))
@@ -299,10 +310,17 @@ class RunCache:
         """Hold the model's new translations until the document is committed."""
         self.held.update({key: t for key, t in items.items() if t.origin is None})
 
-    def take(self) -> dict[str, Translation]:
-        """Return the entries held (one document's) and forget them."""
+    def take(self, keep: bool = True) -> dict[str, Translation]:
+        """Return the running document's entries (kept visible until committed, or dropped)."""
         held, self.held = self.held, {}
-        return held
+        if keep:
+            self.finished.update(held)
+            return held
+        return {}
+
+    def committed(self) -> None:
+        """Forget the finished documents' entries: they are in the cache file now."""
+        self.finished = {}
 
 
 # -- deciding what to do ---------------------------------------------------
@@ -407,6 +425,10 @@ class Batch:
         self.run_cache: RunCache | None = None
         self.signature = ""
         self.settings = settings_of(run)
+        #: Finished jobs not yet in the manifest: outcome, entry, the cache entries it added.
+        self.uncommitted: list[tuple[JobOutcome, Entry, dict[str, Translation]]] = []
+        self.last_commit = time.perf_counter()
+        self.reasons: dict[str, str] = {}
 
     def run(self, stdin: Any = None) -> BatchReport:
         """Run the batch and return its report (also written to disk, whatever happens)."""
@@ -427,6 +449,12 @@ class Batch:
                 self.report.error = str(exc) or type(exc).__name__
                 raise
             finally:
+                try:
+                    self._commit()  # what finished before a signal or an error counts
+                except Exception as exc:
+                    log.error(
+                        "finished documents not committed (the next run redoes them): %s", exc
+                    )
                 self._close()
                 self.report.ended = utc_now()
                 self.report.wall_seconds = time.perf_counter() - started
@@ -516,7 +544,6 @@ class Batch:
 
         assert self.manifest is not None
         todo: list[Job] = []
-        self.reasons: dict[str, str] = {}
         for job in jobs:
             entry = self.manifest.get(job.key)
             reason = redo_reason(
@@ -532,29 +559,32 @@ class Batch:
         return todo
 
     def _on_outcome(self, outcome: JobOutcome) -> None:
-        """Commit one finished job: manifest first, then its cache entries."""
-        assert self.manifest is not None
+        """Take one finished job; commit the finished ones when the last commit is old enough."""
         job = outcome.job
-        held = self.run_cache.take() if self.run_cache is not None else {}
-        if outcome.error is not None:
-            self.manifest.commit(
-                Entry(
-                    job.key,
-                    job.inputs[0],
-                    "",
-                    outcome.input_bytes,
-                    self.signature,
-                    self.settings,
-                    status=FAILED,
-                    error=outcome.error,
-                )
+        ok = outcome.error is None
+        held = self.run_cache.take(keep=ok) if self.run_cache is not None else {}
+        self.uncommitted.append((outcome, self._entry(outcome), held))
+        if ok:
+            log.info(
+                "%s: translated (%s): %d sentences, %d from cache, %d flagged, %.1f s",
+                job.key,
+                self.reasons.get(job.key, NEW),
+                outcome.sentences,
+                outcome.cached,
+                outcome.flagged,
+                outcome.seconds,
             )
-            self.report.failed.append(Failure(job.key, outcome.error))
+        else:
             log.warning("%s: %s; skipped", job.key, outcome.error)
-            return
+        if time.perf_counter() - self.last_commit >= COMMIT_SECONDS:
+            self._commit()
+
+    def _entry(self, outcome: JobOutcome) -> Entry:
+        """Return the manifest entry that records ``outcome``."""
         from translate.manifest import outputs_by_relative_path
 
-        entry = Entry(
+        job = outcome.job
+        return Entry(
             job.key,
             job.inputs[0],
             outcome.input_sha256[0] if outcome.input_sha256 else "",
@@ -562,32 +592,50 @@ class Batch:
             self.signature,
             self.settings,
             outputs_by_relative_path(outcome.outputs, self.out),
+            status=DONE if outcome.error is None else FAILED,
+            error=outcome.error,
             sentences=outcome.sentences,
         )
+
+    def _commit(self) -> None:
+        """Commit the finished jobs to the manifest (one transaction), then their cache entries.
+
+        Their outputs are in place already; a kill before this commit only
+        means they are redone, with the same bytes, by the next run.
+        """
+        self.last_commit = time.perf_counter()
+        if not self.uncommitted or self.manifest is None:
+            return
+        done, self.uncommitted = self.uncommitted, []
+        held: dict[str, Translation] = {}
+        for _, _, items in done:
+            held.update(items)
         pending = None
         if held and self.cache is not None:
             pending = PendingCache(str(self.cache.path), self.signature, held)
-        self.manifest.commit(entry, pending)
+        self.manifest.commit([entry for _, entry, _ in done], pending)
+        if self.run_cache is not None:
+            self.run_cache.committed()
         if pending is not None and self.cache is not None:
             self.cache.put_many(held)
             self.manifest.pending_flushed()
-        reason = self.reasons.get(job.key, NEW)
+        for outcome, _, _ in done:
+            self._count(outcome)
+
+    def _count(self, outcome: JobOutcome) -> None:
+        """Add a committed job to the report."""
+        key = outcome.job.key
+        if outcome.error is not None:
+            self.report.failed.append(Failure(key, outcome.error))
+            return
+        reason = self.reasons.get(key, NEW)
         self.report.translated.append(
-            {"path": job.key, "reason": reason, "sentences": outcome.sentences}
+            {"path": key, "reason": reason, "sentences": outcome.sentences}
         )
         self.report.sentences += outcome.sentences
         self.report.cached += outcome.cached
         self.report.flagged += outcome.flagged
         self.report.flags.update(outcome.flags)
-        log.info(
-            "%s: translated (%s): %d sentences, %d from cache, %d flagged, %.1f s",
-            job.key,
-            reason,
-            outcome.sentences,
-            outcome.cached,
-            outcome.flagged,
-            outcome.seconds,
-        )
 
     def _close(self) -> None:
         for closing in (self.cache, self.manifest):

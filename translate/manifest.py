@@ -6,7 +6,11 @@ sha256 of its bytes, the signature and the settings it was translated with,
 every output written with its sha256, and the status (``done`` or
 ``failed``).  A row is committed only after the document's outputs were
 renamed into place, in one short transaction, so after a SIGKILL at any
-moment the manifest names exactly the documents that are complete.
+moment every document the manifest names is complete (a document finished
+but not yet committed is redone, giving the same bytes).  The driver
+commits finished documents together, at most every
+:data:`translate.batch.COMMIT_SECONDS`, so that fast documents do not pay an
+fsync each.
 
 Why SQLite and not JSON lines: a commit is atomic and durable
 (``synchronous=FULL`` in WAL mode: one fsync per document); a row is found by
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,29 +167,33 @@ class Manifest:
             if entry is not None:
                 yield entry
 
-    def commit(self, entry: Entry, pending: PendingCache | None = None) -> None:
-        """Record ``entry`` and the cache entries its document added, in one transaction."""
+    def commit(self, entries: Sequence[Entry], pending: PendingCache | None = None) -> None:
+        """Record ``entries`` and the cache entries their documents added, in one transaction."""
+        now = utc_now()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if self._flushed:
                 self.conn.execute("DELETE FROM pending_cache")
-            self.conn.execute(
+            self.conn.executemany(
                 "INSERT OR REPLACE INTO files (key, input, input_sha256, input_bytes, "
                 "signature, settings, outputs, status, error, sentences, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    entry.key,
-                    entry.input,
-                    entry.input_sha256,
-                    entry.input_bytes,
-                    entry.signature,
-                    entry.settings,
-                    json.dumps(entry.outputs, sort_keys=True),
-                    entry.status,
-                    entry.error,
-                    entry.sentences,
-                    utc_now(),
-                ),
+                [
+                    (
+                        entry.key,
+                        entry.input,
+                        entry.input_sha256,
+                        entry.input_bytes,
+                        entry.signature,
+                        entry.settings,
+                        json.dumps(entry.outputs, sort_keys=True),
+                        entry.status,
+                        entry.error,
+                        entry.sentences,
+                        now,
+                    )
+                    for entry in entries
+                ],
             )
             if pending is not None and pending.items:
                 self.conn.executemany(
