@@ -220,6 +220,12 @@ def test_a_ray_batch_killed_then_resumed_writes_the_same_bytes(
     os.killpg(driver.pid, signal.SIGKILL)
     driver.wait()
     done_before = committed(out)
+    # The killed driver's actors live on until Ray sees it gone (the cluster
+    # outlives it); an operator's rerun comes later than that.
+    deadline = time.monotonic() + 30
+    while actor_pids() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not actor_pids(), "Ray left the killed driver's actors running"
     assert done_before < 8, "the run finished before the kill"
 
     resumed = el2en_batch(articles, out, ray_cluster, stderr=subprocess.PIPE)
