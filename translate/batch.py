@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from translate import __version__
-from translate.errors import LockedError, UsageError
+from translate.errors import LockedError, OutputError, UsageError
 from translate.manifest import DONE, FAILED, MANIFEST_NAME, Entry, Manifest, PendingCache
 
 if TYPE_CHECKING:
@@ -398,6 +398,8 @@ def locked(out: Path) -> Iterator[None]:
         raise LockedError(
             f"{out}: another el2en batch run holds {out / LOCK_NAME}; this run did nothing"
         ) from None
+    except OSError as exc:
+        raise OutputError(f"{out / LOCK_NAME}: cannot take the lock ({exc.strerror})") from None
     try:
         yield
     finally:
