@@ -387,7 +387,8 @@ def test_cache_entries_of_a_committed_document_survive_a_kill(
     with Manifest(out / MANIFEST_NAME) as manifest:
         entry = manifest.get("a0.txt")
         assert entry is not None
-        manifest.commit([entry], PendingCache(cache_path, str(signature), {"ζζζ": Translation("z")}))
+        pending = PendingCache(cache_path, str(signature), {"ζζζ": Translation("z")})
+        manifest.commit([entry], pending)
     assert batch(fixture_model, src, out)[0] == 0
     rows = (
         sqlite3.connect(cache_path)
