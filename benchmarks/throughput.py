@@ -3,6 +3,7 @@
     python benchmarks/throughput.py                  # full run: 2,000 sentences (quiet machine!)
     python benchmarks/throughput.py --sentences 200  # a short check
     python benchmarks/throughput.py --memory         # el2en peak RSS, 10,000 and 100,000 sentences
+    python benchmarks/throughput.py --busy --sentences 256   # thread splits beside a CPU hog
 
 The first run builds, outside the repository (``--work``, default
 ``~/.cache/el2en-bench``), a random-weight MarianMTModel with opus-mt-el-en's
@@ -285,6 +286,7 @@ def run_worker(
     work: Path,
     threads: int,
     store: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run one system in a fresh process and return its figures."""
     input_file = work / f"input-{system.replace(':', '-')}.txt"
@@ -304,7 +306,7 @@ def run_worker(
         ],
         capture_output=True,
         text=True,
-        env=_env(store),
+        env={**_env(store), **(extra_env or {})},
         check=False,
     )
     if result.returncode != 0:
@@ -595,6 +597,54 @@ def memory(args: argparse.Namespace) -> None:
     )
 
 
+#: Raw CTranslate2 splits compared on a busy machine: (name, system, extra environment).
+BUSY_SYSTEMS = [
+    ("1 x 1", "ct2:1x1", {}),
+    ("1 x 2 (the usual way)", "ct2:1x2", {}),
+    ("1 x 2, OMP_WAIT_POLICY=PASSIVE", "ct2:1x2", {"OMP_WAIT_POLICY": "PASSIVE"}),
+    ("2 x 1 (el2en's default)", "ct2:2x1", {}),
+]
+
+
+def busy(args: argparse.Namespace) -> None:
+    """Compare thread splits with and without other processes busy on the cores."""
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    store = work / "store"
+    model_dir = build_once(
+        work / f"opus-mt-el-en-arch-random-{RECIPE}", "OPUS_MT_EL_EN", OPUS_EOS_BIAS, 8000
+    )
+    converted = convert_once(model_dir, store, "int8")
+    sentences = workload(args.sentences, seed=7)
+    print(f"# el2en busy-machine benchmark: {' '.join(sys.argv[1:])}")
+    print(f"# machine: {machine()}; load average before: {os.getloadavg()[0]:.2f}")
+    print(
+        f"# raw CT2 int8, {len(sentences)} sentences, beam {BEAM}, batches x threads per batch;"
+        f" 'busy': {args.hogs} other process(es) spinning on the cores; median of {args.reps}"
+    )
+    rates: dict[tuple[str, bool], list[float]] = {}
+    for _ in range(args.reps):
+        for loaded in (False, True):
+            hogs = [
+                subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(args.hogs if loaded else 0)
+            ]
+            try:
+                for name, system, extra in BUSY_SYSTEMS:
+                    r = run_worker(system, converted, sentences, work, 2, extra_env=extra)
+                    rates.setdefault((name, loaded), []).append(r["sentences"] / r["seconds"])
+                    log(f"  {name}, busy={loaded}: {rates[(name, loaded)][-1]:.1f} sent/s")
+            finally:
+                for hog in hogs:
+                    hog.kill()
+                    hog.wait()
+    print(f"{'batches x threads':<34} {'quiet sent/s':>13} {'busy sent/s':>12} {'busy/quiet':>11}")
+    for name, _, _ in BUSY_SYSTEMS:
+        quiet = statistics.median(rates[(name, False)])
+        loaded_rate = statistics.median(rates[(name, True)])
+        print(f"{name:<34} {quiet:>13.1f} {loaded_rate:>12.1f} {loaded_rate / quiet:>10.2f}x")
+
+
 def parse_configs(text: str) -> list[tuple[int, int]]:
     """Return ``"2x1,1x2"`` as [(2, 1), (1, 2)] (batches at once x threads per batch)."""
     pairs = [item.split("x") for item in text.split(",") if item]
@@ -632,6 +682,13 @@ def main() -> None:
     parser.add_argument(
         "--memory-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10_000, 100_000]
     )
+    parser.add_argument(
+        "--busy",
+        action="store_true",
+        help="compare raw CT2 thread splits with and without other processes on the cores",
+    )
+    parser.add_argument("--hogs", type=int, default=1, help="--busy: processes spinning")
+    parser.add_argument("--reps", type=int, default=3, help="--busy: repetitions (median)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
@@ -640,7 +697,12 @@ def main() -> None:
         print(json.dumps(worker(args.worker, args.model, args.input, args.threads)))
         return
     started = time.perf_counter()
-    memory(args) if args.memory else throughput(args)
+    if args.busy:
+        busy(args)
+    elif args.memory:
+        memory(args)
+    else:
+        throughput(args)
     print(f"# total {time.perf_counter() - started:.0f} s")
 
 
