@@ -127,7 +127,7 @@ def test_killed_at_random_moments_then_resumed(
     assert report(out)["files"]["skipped"] == ARTICLES, context
 
 
-def test_sigterm_writes_an_interrupted_report(fixture_model: Path, tmp_path: Path) -> None:
+def test_locked_then_stopped_by_sigterm(fixture_model: Path, tmp_path: Path) -> None:
     src, out = tmp_path / "in", tmp_path / "out"
     make_source(src, ARTICLES * 3)
     process = start(fixture_model, src, out)
@@ -135,6 +135,14 @@ def test_sigterm_writes_an_interrupted_report(fixture_model: Path, tmp_path: Pat
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("*.jsonl"))) < 2:
         time.sleep(0.05)
+    # A second run while this one holds the lock exits 4 at once, touching nothing.
+    if process.poll() is None:
+        began = time.monotonic()
+        second, _, second_err = batch(fixture_model, src, out, "-f", "jsonl,tsv")
+        assert time.monotonic() - began < 10
+        if process.poll() is None:
+            assert second == 4, second_err
+            assert "another el2en batch run holds" in second_err
     process.send_signal(signal.SIGTERM)
     code = process.wait(timeout=30)
     _, err = process.communicate()
