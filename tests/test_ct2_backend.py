@@ -113,7 +113,7 @@ def test_the_score_is_the_mean_log_probability_of_the_output(
     from transformers import MarianMTModel, MarianTokenizer
 
     tokenizer = MarianTokenizer.from_pretrained(str(model.path))
-    reference_model = MarianMTModel.from_pretrained(str(model.path)).eval()
+    reference_model = MarianMTModel.from_pretrained(str(model.path)).eval()  # type: ignore[no-untyped-call]
     with torch.no_grad():
         reference_model.final_logits_bias[..., tokenizer.pad_token_id] = float("-inf")
     got = ct2(model, 4, "float32").translate_batch(sources[:BATCH])
