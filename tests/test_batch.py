@@ -398,3 +398,23 @@ def test_cache_entries_of_a_committed_document_survive_a_kill(
     assert rows == [("z",)]
     with Manifest(out / MANIFEST_NAME) as manifest:
         assert manifest.pending_cache() == []
+
+
+def test_qa_settings_and_translation_memory(fixture_model: Path, tmp_path: Path) -> None:
+    from translate.store import TranslationMemory
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    keys = make_source(src, 2)
+    assert batch(fixture_model, src, out)[0] == 0
+    # QA settings change the flags written: every input is redone.
+    assert batch(fixture_model, src, out, "--no-qa")[0] == 0
+    reasons = {t["path"]: t["reason"] for t in report(out)["translated"]}
+    assert reasons == dict.fromkeys(keys, "settings changed")
+    # A reviewer's translation from the memory, as `el2en translate` uses it.
+    memory = tmp_path / "memory.sqlite"
+    with TranslationMemory(memory) as tm:
+        tm.put(GREEK[0], "A reviewed sentence.", file="review.xlf", unit="1")
+    assert batch(fixture_model, src, out, "--no-qa", "--memory", str(memory))[0] == 0
+    assert report(out)["files"]["translated"] == 2  # the memory's state is in the signature
+    first = json.loads((out / "a0.el-en.jsonl").read_text().splitlines()[1])
+    assert (first["en"], first["flags"]) == ("A reviewed sentence.", ["human"])

@@ -84,6 +84,8 @@ class BatchOptions:
     report_path: str | None = None
     #: With a list of inputs: the folder their tree is mirrored from.
     root: str | None = None
+    #: The translation memory consulted before the model (its state is in the signature).
+    memory: Path | None = None
     engine: str = "local"
     #: The engine's own options (Ray's address, actors...), passed to its class.
     engine_options: Mapping[str, Any] = field(default_factory=dict)
@@ -431,6 +433,8 @@ class Batch:
         self.uncommitted: list[tuple[JobOutcome, Entry, dict[str, Translation]]] = []
         self.last_commit = time.perf_counter()
         self.reasons: dict[str, str] = {}
+        #: The translator and its translation memory, closed with the run.
+        self.stack = contextlib.ExitStack()
 
     def run(self, stdin: Any = None) -> BatchReport:
         """Run the batch and return its report (also written to disk, whatever happens)."""
@@ -493,21 +497,21 @@ class Batch:
         engine.run(todo, self.config, self.run_options, self._on_outcome)
 
     def _load(self) -> Any:
-        """Load the model, open the cache, and replay what a killed run left for it."""
-        from translate.pipeline import Translator
+        """Load the model (with the translation memory), open the cache, replay a kill's."""
+        from translate.jobs import open_translator
 
+        translator = self.stack.enter_context(
+            open_translator(self.config, memory=self.options.memory)
+        )
         if self.options.use_cache:
             from translate.store import DEFAULT_CACHE_ENTRIES, TranslationCache
 
             path = Path(self.options.cache_path or self.out / CACHE_NAME)
             size = self.options.cache_size or DEFAULT_CACHE_ENTRIES
-            translator = Translator(self.config)
             self.cache = TranslationCache(path.resolve(), translator.signature, size)
             self.run_cache = RunCache(self.cache)
             translator.cache = self.run_cache
             self.report.cache = str(path)
-        else:
-            translator = Translator(self.config)
         self.signature = str(translator.signature)
         self.report.signature = self.signature
         log.info("signature: %s", self.signature)
@@ -640,7 +644,7 @@ class Batch:
         self.report.flags.update(outcome.flags)
 
     def _close(self) -> None:
-        for closing in (self.cache, self.manifest):
+        for closing in (self.cache, self.manifest, self.stack):
             if closing is not None:
                 try:
                     closing.close()

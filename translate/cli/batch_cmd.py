@@ -12,7 +12,11 @@ from translate.cli.options import (
     encoding_option,
     env_help,
     format_option,
+    memory_option,
     model_options,
+    no_memory_option,
+    qa_config,
+    qa_options,
     translate_config,
     verbosity,
 )
@@ -111,6 +115,9 @@ the lock (OUT/.el2en.lock) live in OUT; the report is OUT/el2en-report.json.
 )
 @encoding_option
 @model_options
+@qa_options
+@memory_option
+@no_memory_option
 @verbosity
 def batch(
     src: str,
@@ -128,9 +135,11 @@ def batch(
     actors: int | None,
     threads_per_actor: int | None,
     encoding: str | None,
+    memory: str | None,
+    no_memory: bool,
     verbose: int,
     quiet: bool,
-    **model: Any,
+    **settings: Any,
 ) -> None:
     """Translate every input under the folder SRC into the folder OUT.
 
@@ -139,7 +148,7 @@ def batch(
     """
     from translate.batch import BatchOptions, run_batch
     from translate.formats import parse_formats
-    from translate.jobs import RunOptions
+    from translate.jobs import RunOptions, memory_path
     from translate.read import check_encoding_option
 
     setup_logging(verbose, quiet)
@@ -148,7 +157,8 @@ def batch(
         source = context.get_parameter_source("cache_path")
         if no_cache and source == click.core.ParameterSource.COMMANDLINE:
             raise click.UsageError("--cache and --no-cache contradict each other")
-        config = translate_config(**model)
+        qa = {k: settings.pop(k) for k in ("qa", "qa_checks", "min_score", "length_ratio")}
+        config = translate_config(**settings)
         run = RunOptions(
             formats=parse_formats(formats),
             encoding=check_encoding_option(encoding),
@@ -156,7 +166,7 @@ def batch(
             # rerun checks it, so an output a power cut lost is redone; the
             # manifest itself is fsynced at each commit.
             durable=False,
-            qa=_qa_options(),
+            qa=qa_config(**qa),
         )
         options = BatchOptions(
             src=src,
@@ -170,6 +180,7 @@ def batch(
             cache_size=cache_size,
             report_path=report_path,
             root=root,
+            memory=memory_path(memory, no_memory),
             engine=engine,
             engine_options={
                 name: value
@@ -188,10 +199,3 @@ def batch(
         click.echo(report.summary(), err=True)
     if report.failed:
         click.get_current_context().exit(EXIT_SOME_FAILED)
-
-
-def _qa_options() -> Any:
-    """Return the QA stage's default options, as ``el2en translate`` uses them."""
-    from translate.qa import QAOptions
-
-    return QAOptions()
