@@ -113,3 +113,50 @@ def test_impossible_splits_are_errors() -> None:
         split_threads(2, 3)
     with pytest.raises(BackendError, match="negative"):
         split_threads(-1)
+
+
+class _Pending:
+    """A fake asynchronous result that counts what is outstanding when collected."""
+
+    def __init__(self, fake: _FakeTranslator, pieces: list[str]) -> None:
+        self.fake, self.pieces = fake, pieces
+
+    def result(self) -> object:
+        self.fake.outstanding -= 1
+        from types import SimpleNamespace
+
+        return SimpleNamespace(hypotheses=[[*self.pieces[:-1], "</s>"]], scores=[-1.0])
+
+
+class _FakeTranslator:
+    def __init__(self) -> None:
+        self.outstanding = 0
+        self.most = 0
+        self.calls: list[int] = []
+
+    def translate_batch(self, batch: list[list[str]], **settings: object) -> list[_Pending]:
+        assert settings["asynchronous"] is True
+        self.calls.append(len(batch))
+        self.outstanding += len(batch)
+        self.most = max(self.most, self.outstanding)
+        return [_Pending(self, pieces) for pieces in batch]
+
+
+def test_queued_sentences_are_bounded_and_come_back_in_order(model: ResolvedModel) -> None:
+    """At most in_flight sub-batches are queued at once; results return to their sources."""
+    backend = backend_for(model, "int8", 2, 2)
+    fake = _FakeTranslator()
+    backend.translator = fake
+    sources = [" ".join(["λέξη"] * (1 + i % 23)) + f" {i}" for i in range(300)]
+    got = backend.translate_batch(sources)
+    assert len(fake.calls) == 10  # 300 sentences in chunks of at most 32
+    assert max(fake.calls) <= MAX_BATCH_SENTENCES
+    assert fake.most <= backend.in_flight * MAX_BATCH_SENTENCES
+    assert fake.outstanding == 0
+    # The fake echoes the source pieces: each translation is its own source's.
+    tokenizer = backend.tokenizer
+    expected = [tokenizer.detokenise(tokenizer.source_pieces(s)[:-1]) for s in sources]
+    assert [t.text for t in got] == expected
+    assert len(set(expected)) > 250  # nearly all distinct, so a misplaced one would show
+    # Score -1 at length penalty 1 is -1 per token whatever the length.
+    assert {t.score for t in got} == {-1.0}
