@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from translate.engines import JobOutcome, get_engine_class
 from translate.errors import BackendError, ModelError
 from translate.jobs import Job, RunOptions, plan_jobs
 from translate.pipeline import TranslateConfig, Translator
+from translate.types import Translation
 
 pytestmark = pytest.mark.ray
 
@@ -81,6 +82,21 @@ def translator(config: TranslateConfig) -> Translator:
     return Translator(config)
 
 
+class DictStore:
+    """The driver's cache, as a dict: counts reads, keeps writes."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Translation] = {}
+        self.reads = 0
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
+        self.reads += 1
+        return {key: self.items[key] for key in keys if key in self.items}
+
+    def put_many(self, items: Mapping[str, Translation]) -> None:
+        self.items.update(items)
+
+
 def plan(src: Path, out: Path) -> list[Job]:
     inputs = sorted(str(path) for path in src.rglob("*.txt"))
     return plan_jobs(inputs, str(out) + os.sep, FORMATS, root=src)
@@ -120,10 +136,14 @@ def test_ray_engine_writes_the_local_engines_bytes(
 
     jobs = plan(articles, tmp_path)
     outcomes: list[JobOutcome] = []
-    engine = RayEngine(actors=2, threads_per_actor=1, translator=translator)
+    cache = DictStore()
+    engine = RayEngine(actors=2, threads_per_actor=1, translator=translator, cache=cache)
     engine.run(jobs, translator.config, RunOptions(formats=FORMATS), outcomes.append)
 
     assert files_of(tmp_path) == local_outputs
+    # The actors consulted no cache and sent every new translation to the driver's.
+    assert cache.reads == 0
+    assert cache.items and all(t.text for t in cache.items.values())
     assert sorted(o.job.key for o in outcomes) == sorted(job.key for job in jobs)
     for outcome in outcomes:
         assert outcome.error is None
