@@ -154,10 +154,14 @@ def test_locked_then_stopped_by_sigterm(fixture_model: Path, tmp_path: Path) -> 
     assert data["status"] == "interrupted" and data["error"] == "SIGTERM"
     done = len(data["translated"])
     assert 1 <= done < ARTICLES * 3
-    assert leftovers(out) == []
+    # A signal landing inside the creation of a temporary (between mkstemp and the
+    # bookkeeping that removes it) can leave one; the next run removes it.
+    left = leftovers(out)
+    assert len(left) <= 1, left
     with Manifest(out / MANIFEST_NAME) as manifest:
         assert len(list(manifest.entries())) == done
     # The lock died with the run; the next run does the rest only.
     assert batch(fixture_model, src, out, "-f", "jsonl,tsv")[0] == 0
     assert report(out)["files"]["skipped"] == done
+    assert leftovers(out) == []
     assert os.path.exists(out / ".el2en.lock")
