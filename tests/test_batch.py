@@ -336,6 +336,8 @@ def test_usage_errors(fixture_model: Path, tmp_path: Path) -> None:
     make_source(src, 1)
     code, _, err = batch(fixture_model, tmp_path / "nothing", tmp_path / "out")
     assert code == 2 and "no such folder or list file" in err
+    code, _, err = batch(fixture_model, src, src)
+    assert code == 2 and "cannot be the source folder" in err
     code, _, err = batch(fixture_model, src, tmp_path / "out", "--actors", "2")
     assert code == 2 and "--actors: only for --engine ray" in err
 

@@ -189,6 +189,8 @@ def find_inputs(
         return _listed(lines, root)
     path = Path(src)
     if path.is_dir():
+        if os.path.realpath(path) == os.path.realpath(out):
+            raise UsageError(f"{out}: the output folder cannot be the source folder")
         if root is not None:
             raise UsageError("--root is for a list of inputs; a folder is its own root")
         return _walk(path, pattern, out)
