@@ -122,6 +122,19 @@ def _is_special(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP back while the block runs; they arrive after it."""
+    import signal
+
+    stops = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class AtomicFile:
     """A text stream that becomes its target only when committed.
 
@@ -150,17 +163,20 @@ class AtomicFile:
         self.path = _real_target(Path(target))
         check_writable(self.path)
         self._mode = self._target_mode(self.path)
-        try:
-            fd, name = tempfile.mkstemp(
-                dir=self.path.parent,
-                prefix=f"{temp_prefix(self.path.name)}{os.getpid()}-",
-                suffix=TEMP_SUFFIX,
-            )
-        except OSError as exc:
-            raise OutputError(f"{target}: cannot create a file ({exc.strerror})") from None
-        self.temp = Path(name)
-        fcntl.flock(fd, fcntl.LOCK_EX)  # held until the file is closed
-        self.stream = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        # A stop signal arriving between creating the temporary and recording it
+        # would leave it behind: hold the signals back for these few calls.
+        with _signals_deferred():
+            try:
+                fd, name = tempfile.mkstemp(
+                    dir=self.path.parent,
+                    prefix=f"{temp_prefix(self.path.name)}{os.getpid()}-",
+                    suffix=TEMP_SUFFIX,
+                )
+            except OSError as exc:
+                raise OutputError(f"{target}: cannot create a file ({exc.strerror})") from None
+            self.temp = Path(name)
+            fcntl.flock(fd, fcntl.LOCK_EX)  # held until the file is closed
+            self.stream = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
 
     @staticmethod
     def _target_mode(path: Path) -> int:
