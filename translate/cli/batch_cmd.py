@@ -15,12 +15,13 @@ from translate.cli.options import (
     memory_option,
     model_options,
     no_memory_option,
-    qa_config,
+    pop_qa_config,
     qa_options,
     translate_config,
     verbosity,
 )
 from translate.cli.report import setup_logging
+from translate.engines import ENGINES
 from translate.errors import TranslateError
 
 EPILOG = f"""\b
@@ -100,7 +101,7 @@ the lock (OUT/.el2en.lock) live in OUT; the report is OUT/el2en-report.json.
 )
 @click.option(
     "--engine",
-    type=click.Choice(["local", "ray"]),
+    type=click.Choice(list(ENGINES)),
     default="local",
     show_default=True,
     help="Where the jobs run: this process, or a Ray cluster (pip install 'el2en[ray]').",
@@ -157,7 +158,7 @@ def batch(
         source = context.get_parameter_source("cache_path")
         if no_cache and source == click.core.ParameterSource.COMMANDLINE:
             raise click.UsageError("--cache and --no-cache contradict each other")
-        qa = {k: settings.pop(k) for k in ("qa", "qa_checks", "min_score", "length_ratio")}
+        qa = pop_qa_config(settings)
         config = translate_config(**settings)
         run = RunOptions(
             formats=parse_formats(formats),
@@ -166,7 +167,7 @@ def batch(
             # rerun checks it, so an output a power cut lost is redone; the
             # manifest itself is fsynced at each commit.
             durable=False,
-            qa=qa_config(**qa),
+            qa=qa,
         )
         options = BatchOptions(
             src=src,

@@ -32,19 +32,16 @@ ENV_VARS: dict[str, str] = {
     "EL2EN_CACHE": "--cache",
 }
 
-#: CTranslate2's numeric types; transformers takes default, float32 and float16.
-COMPUTE_TYPES = (
-    "default",
-    "auto",
-    "int8",
-    "int8_float32",
-    "int8_float16",
-    "int8_bfloat16",
-    "int16",
-    "float16",
-    "bfloat16",
-    "float32",
-)
+
+def compute_types() -> tuple[str, ...]:
+    """Return the --compute-type choices: CTranslate2's numeric types, and default/auto.
+
+    transformers takes default, float32 and float16 (checked by check_config).
+    """
+    from translate.convert import QUANTIZATIONS
+
+    return ("default", "auto", *QUANTIZATIONS)
+
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 runtime error (bad input content, model, output); 2 usage error; "
@@ -112,7 +109,7 @@ def format_option(default: str = "text") -> Callable[[F], F]:
         show_default=True,
         envvar="EL2EN_FORMAT",
         metavar="FORMAT[,FORMAT...]",
-        help=f"Output format(s), comma-separated; several need -o DIR/. {listing}.",
+        help=f"Output format(s), comma-separated. {listing}.",
     )
 
 
@@ -146,7 +143,7 @@ def model_options(f: F) -> F:
         ),
         click.option(
             "--compute-type",
-            type=click.Choice(COMPUTE_TYPES),
+            type=click.Choice(compute_types()),
             default="default",
             show_default=True,
             envvar="EL2EN_COMPUTE_TYPE",
@@ -266,6 +263,12 @@ def qa_options(f: F) -> F:
             help="Flag 'length' when English/Greek characters fall outside MIN:MAX.",
         ),
     )
+
+
+def pop_qa_config(settings: dict[str, Any]) -> Any:
+    """Remove :func:`qa_options`' values from a command's ``settings``; return their QAOptions."""
+    names = ("qa", "qa_checks", "min_score", "length_ratio")
+    return qa_config(**{name: settings.pop(name) for name in names})
 
 
 def qa_config(qa: bool, qa_checks: str, min_score: float, length_ratio: str) -> Any:

@@ -18,7 +18,7 @@ from translate.cli.options import (
     memory_option,
     model_options,
     no_memory_option,
-    qa_config,
+    pop_qa_config,
     qa_options,
     translate_config,
     verbosity,
@@ -67,7 +67,7 @@ Examples:
     default="-",
     show_default=True,
     help="Output file, '-' for stdout, or a folder (ending in '/'; created if missing) "
-    "for one file per input and format.",
+    "for one file per input and format (needed for several formats, and for moses).",
 )
 @format_option()
 @click.option(
@@ -109,12 +109,12 @@ def translate(
     from translate.read import check_encoding_option
 
     try:
-        qa = {k: settings.pop(k) for k in ("qa", "qa_checks", "min_score", "length_ratio")}
+        qa = pop_qa_config(settings)
         options = jobs.RunOptions(
             formats=parse_formats(formats),
             only_flagged=only_flagged,
             encoding=check_encoding_option(encoding),
-            qa=qa_config(**qa),
+            qa=qa,
             keep_flagged=verbose > 0,
         )
         stores = {
