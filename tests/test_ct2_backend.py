@@ -247,19 +247,20 @@ def test_the_command_line_imports_no_torch(model: ResolvedModel, tmp_path: Path)
     assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers")}
 
 
-def test_sub_batches_are_sorted_chunks_of_32() -> None:
+def test_sub_batches_are_sorted_chunks_of_at_most_max_batch_sentences() -> None:
     from translate.backends.ct2 import MAX_BATCH_SENTENCES, sub_batches
 
-    lengths = [(i * 37) % 101 for i in range(70)]
+    n = 2 * MAX_BATCH_SENTENCES + 6
+    lengths = [(i * 37) % 101 for i in range(n)]
     chunks = sub_batches(lengths)
     assert [len(c) for c in chunks] == [MAX_BATCH_SENTENCES, MAX_BATCH_SENTENCES, 6]
     flat = [i for c in chunks for i in c]
-    assert sorted(flat) == list(range(70))
+    assert sorted(flat) == list(range(n))
     assert [lengths[i] for i in flat] == sorted(lengths)
 
 
 def test_a_large_batch_agrees_too(model: ResolvedModel, sources: list[str]) -> None:
-    """More than 32 sentences in one call: both backends split it into the same chunks."""
+    """More than 16 sentences in one call: both backends split it into the same chunks."""
     options = DecodeOptions(beam_size=4, compute_type="float32", threads=1)
     expected = TransformersBackend(model, options).translate_batch(sources)
     assert decoded(CTranslate2Backend(model, options).translate_batch(sources)) == decoded(expected)

@@ -149,7 +149,7 @@ def test_queued_sentences_are_bounded_and_come_back_in_order(model: ResolvedMode
     backend.translator = fake
     sources = [" ".join(["λέξη"] * (1 + i % 23)) + f" {i}" for i in range(300)]
     got = backend.translate_batch(sources)
-    assert len(fake.calls) == 10  # 300 sentences in chunks of at most 32
+    assert len(fake.calls) == -(-300 // MAX_BATCH_SENTENCES)  # chunks of at most 16
     assert max(fake.calls) <= MAX_BATCH_SENTENCES
     assert fake.most <= backend.in_flight * MAX_BATCH_SENTENCES
     assert fake.outstanding == 0

@@ -35,12 +35,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("translate")
 
+#: Sentences per decoding call, in both backends.  Beam search keeps, per sentence,
+#: beam x vocabulary scores and each layer's attention keys and values for every
+#: hypothesis, so a call's memory grows by ~8 MB per sentence; with several calls in
+#: flight (one per decoding thread) that adds up: on OPUS-MT's architecture at beam 4,
+#: two calls at once peaked at 620 MB RSS with 32 sentences each against 410-440 MB with
+#: 16, for the same CPU time per sentence (docs/backends.md).
+MAX_BATCH_SENTENCES = 16
+
 #: Compute types tried in order when the user asks for "default", per device.
-#: Sentences per decoding call, in both backends.  Beam search keeps beam x vocabulary
-#: scores per sentence (58,101 floats for OPUS-MT, several copies), so peak memory grows
-#: by ~8 MB per sentence in a call, while on CPU CTranslate2's throughput is flat from 32
-#: sentences up and falls beyond 128 (docs/backends.md).
-MAX_BATCH_SENTENCES = 32
 
 DEFAULT_COMPUTE = {
     "cpu": ("int8", "int8_float32", "float32"),
@@ -158,7 +161,7 @@ class CTranslate2Backend:
         """Return one translation per normalised source, in order.
 
         The sources are decoded in :func:`sub_batches` (sorted by length, at
-        most 32 each), whatever the thread settings; up to ``inter`` of them
+        most 16 each), whatever the thread settings; up to ``inter`` of them
         are decoded at once, and at most :attr:`in_flight` are queued, so
         memory stays bounded.  A sentence's translation depends only on its
         sub-batch, so it is the same for every thread split (tests/test_threads.py).
