@@ -153,6 +153,15 @@ class RayEngine:
             log.debug("ray: cluster and model ready in %.1f s", time.perf_counter() - started)
             cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
             actors = min(self.actors or max(1, cpus // threads), len(jobs))
+            if actors * threads > cpus:
+                log.warning(
+                    "ray: %d actor(s) x %d thread(s) need %d CPUs; the cluster has %d now, "
+                    "so some actors wait for nodes to join",
+                    actors,
+                    threads,
+                    actors * threads,
+                    cpus,
+                )
             log.info("ray: %d document(s), %d actor(s) x %d thread(s)", len(jobs), actors, threads)
             reported: set[Job] = set()
             for outcome, fresh in _stream(jobs, package, options, actors, threads):
