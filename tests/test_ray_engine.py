@@ -22,8 +22,8 @@ import pytest
 pytest.importorskip("ray", reason="the Ray engine needs el2en[ray]: pip install -e '.[ray]'")
 
 import ray
+from conftest import FIXTURE_MODEL, ROOT, read_pairs
 
-from tests.conftest import FIXTURE_MODEL, ROOT, read_pairs
 from translate.engines import JobOutcome, get_engine_class
 from translate.errors import BackendError, ModelError
 from translate.jobs import Job, RunOptions, plan_jobs
@@ -156,7 +156,7 @@ def test_ray_engine_writes_the_local_engines_bytes(
 
 def actor_pids() -> list[int]:
     """Return the process ids of the engine's Ray actors (Ray names their processes)."""
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     found = []
     for process in psutil.process_iter(["pid", "cmdline"]):
