@@ -311,3 +311,25 @@ def test_actors_keep_the_drivers_threads_per_batch(config: TranslateConfig) -> N
     package, _ = package_model(driver, 4)
     assert package.config.decode.inter_threads == 2
     assert load_translator(package).signature == driver.signature
+
+
+def test_reviewers_translations_reach_the_actors(
+    ray_cluster: str, articles: Path, config: TranslateConfig, tmp_path: Path
+) -> None:
+    from translate.engines.ray import RayEngine
+    from translate.store import TranslationMemory
+
+    reviewed = read_pairs()[7][0]  # in article-1 (see `articles`)
+    with TranslationMemory(tmp_path / "memory.sqlite") as memory:
+        memory.put(reviewed, "A reviewer's translation.", file="review.xlf", unit="1")
+        driver = Translator(config, memory=memory)
+        assert "|tm:1-" in str(driver.signature)
+        options = RunOptions(formats=("jsonl",))
+        local_engine = get_engine_class("local")(translator=driver)
+        local_engine.run(plan(articles, tmp_path / "local"), config, options, lambda o: None)
+        engine = RayEngine(actors=2, threads_per_actor=1, translator=driver)
+        engine.run(plan(articles, tmp_path / "ray"), config, options, lambda o: None)
+
+    ray_outputs = files_of(tmp_path / "ray")
+    assert ray_outputs == files_of(tmp_path / "local")
+    assert b"A reviewer's translation." in ray_outputs["article-1.el-en.jsonl"]

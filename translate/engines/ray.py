@@ -61,7 +61,7 @@ from translate.errors import (
 if TYPE_CHECKING:
     from translate.hub import ResolvedModel
     from translate.jobs import Job, RunOptions
-    from translate.pipeline import TranslateConfig, TranslationStore, Translator
+    from translate.pipeline import MemoryStore, TranslateConfig, TranslationStore, Translator
     from translate.types import Translation
 
 log = logging.getLogger("translate")
@@ -96,6 +96,42 @@ class ModelPackage:
     #: store, in a list so that Ray hands the reference over instead of fetching
     #: the bytes for every actor: an actor whose node holds the model never does.
     files: list[Any] = field(default_factory=list)
+    #: The driver's translation memory, as a snapshot (``MemorySnapshot``) in the
+    #: object store; empty without one.
+    memory: list[Any] = field(default_factory=list)
+
+
+class MemorySnapshot:
+    """A translation memory's entries, read once on the driver: what actors consult.
+
+    Its fingerprint is the memory's, so actors sign their outputs as the driver
+    does; reviewers' translations reach every node without the SQLite file.
+    """
+
+    def __init__(self, entries: dict[str, Translation], fingerprint: str) -> None:
+        self.entries = entries
+        self._fingerprint = fingerprint
+
+    @classmethod
+    def of(cls, memory: MemoryStore) -> MemorySnapshot:
+        """Return the snapshot of a memory that lists its entries (a TranslationMemory)."""
+        entries = getattr(memory, "entries", None)
+        if entries is None:
+            raise UsageError("--engine ray needs a translation memory it can read whole")
+        sources = [entry.source for entry in entries()]
+        return cls(memory.get_many(sources), memory.fingerprint())
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
+        """Return the reviewers' translations of those ``keys`` that have one."""
+        return {key: self.entries[key] for key in keys if key in self.entries}
+
+    def put_many(self, items: Mapping[str, Translation]) -> None:
+        """Refuse: the pipeline never writes a memory, and actors must not."""
+        raise TypeError("a memory snapshot is read-only")
+
+    def fingerprint(self) -> str:
+        """Return the driver's memory's fingerprint."""
+        return self._fingerprint
 
 
 class RayEngine:
@@ -149,7 +185,12 @@ class RayEngine:
         package, folder = package_model(translator, threads)
         started_here = self._connect(threads)
         try:
-            package = replace(package, files=[ray.put(_read_folder(folder))])
+            memory = translator.memory
+            package = replace(
+                package,
+                files=[ray.put(_read_folder(folder))],
+                memory=[ray.put(MemorySnapshot.of(memory))] if memory is not None else [],
+            )
             log.debug("ray: cluster and model ready in %.1f s", time.perf_counter() - started)
             cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
             actors = min(self.actors or max(1, cpus // threads), len(jobs))
@@ -375,8 +416,6 @@ def package_model(translator: Translator, threads: int) -> tuple[ModelPackage, P
             "--engine ray runs the ctranslate2 backend (its workers need no torch); "
             "drop --backend transformers"
         )
-    if translator.memory is not None:
-        raise UsageError("--engine ray cannot use a translation memory (--memory) yet")
     # Threads inside one batch are in the signature (they can change sums); the
     # actors keep the driver's and run threads // intra batches at once.
     intra = backend.threads.intra
@@ -416,7 +455,8 @@ def load_translator(package: ModelPackage, cache: TranslationStore | None = None
     from translate.pipeline import Translator
 
     model = install_model(package)
-    translator = Translator(package.config, model, cache=cache)
+    memory = ray.get(package.memory[0]) if package.memory else None
+    translator = Translator(package.config, model, cache=cache, memory=memory)
     if str(translator.signature) != package.signature:
         raise ModelError(
             f"a Ray worker on {os.uname().nodename} translates as {translator.signature}, "
