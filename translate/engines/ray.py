@@ -183,6 +183,10 @@ class RayEngine:
 
             translator = Translator(config)
         package, folder = package_model(translator, threads)
+        ray_logger = logging.getLogger("ray")
+        ray_level = ray_logger.level
+        if not log.isEnabledFor(logging.WARNING):  # -q: Ray's notices too
+            ray_logger.setLevel(logging.ERROR)
         started_here = self._connect(threads)
         try:
             memory = translator.memory
@@ -226,6 +230,7 @@ class RayEngine:
         finally:
             if started_here:
                 ray.shutdown()
+            ray_logger.setLevel(ray_level)
 
     def _connect(self, threads: int) -> bool:
         """Join the cluster or start a local one; return True if started here."""
