@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,8 +49,12 @@ class EchoBackend:
     def signature(self) -> dict[str, str]:
         return {"backend": "echo-1", "device": "cpu", "compute": "none"}
 
-    def translate_batch(self, sources: list[str]) -> list[Translation]:
+    def translate_batch(
+        self, sources: list[str], on_chunk: Callable[[int], None] | None = None
+    ) -> list[Translation]:
         self.batches.append(list(sources))
+        if on_chunk is not None:
+            on_chunk(len(sources))
         return [Translation(text=s.upper(), target_tokens=len(s.split())) for s in sources]
 
 

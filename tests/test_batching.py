@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from translate.batching import plan_batches, run_in_batches, windows
+from translate.batching import plan_batches, windows
 
 
 @given(
@@ -25,19 +25,6 @@ def test_every_index_in_exactly_one_batch_within_budget(
             assert len(batch) <= max_size
         if len(batch) > 1:
             assert len(batch) * max(costs[i] for i in batch) <= budget
-
-
-@given(st.lists(st.text(max_size=20), max_size=150), st.integers(min_value=1, max_value=500))
-def test_results_come_back_in_the_original_order(items: list[str], budget: int) -> None:
-    seen: list[str] = []
-
-    def fn(batch: list[str]) -> list[str]:
-        seen.extend(batch)
-        return [s[::-1] for s in batch]
-
-    results = run_in_batches(items, [len(s) + 1 for s in items], fn, budget)
-    assert results == [s[::-1] for s in items]
-    assert sorted(seen) == sorted(items)
 
 
 def test_batches_are_sorted_by_length_and_padded_cost_bounded() -> None:

@@ -72,7 +72,7 @@ def test_every_sentence_gets_exactly_one_row_in_order(
 ) -> None:
     text = "\n\n".join(sentences)
     out = list(
-        translator(fixture_model, window=window, batch_tokens=20).translate(
+        translator(fixture_model, window=window).translate(
             document_sentences(doc(text))
         )
     )

@@ -279,6 +279,7 @@ def test_a_live_runs_temporary_is_left_alone(env: dict[str, str], tmp_path: Path
         (["--beam", "0"], 2, "--beam"),
         (["--no-such-option"], 2, "No such option"),
         (["--encoding", "klingon"], 2, "unknown encoding"),
+        (["--threads", "1", "--inter-threads", "2"], 2, "more than the 1 threads"),
         (["-f", "tsv,nope", "-o", "x/"], 2, "unknown format 'nope'"),
         (["-f", "tsv,jsonl"], 2, "need a folder"),
     ],

@@ -1,14 +1,14 @@
-"""Group sentences into batches by a token budget, and put results back in order.
+"""Windows of sentences, and batches of them sorted by length.
 
-Sorting by length inside a window keeps padding (wasted work) small; the
-window bounds memory, so a file of any size streams through.  The budget
-counts padded positions (batch size x longest source), which is what the
-model actually computes.
+The pipeline reads a document in windows (bounding memory, so a file of any
+size streams through); a backend decodes a window in length-sorted batches,
+which keeps padding (wasted work) small.  A budget, when given, counts padded
+positions (batch size x longest source), which is what the model computes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TypeVar
 
@@ -43,25 +43,3 @@ def plan_batches(costs: Sequence[int], max_tokens: int, max_size: int = 0) -> li
     if batch:
         batches.append(batch)
     return batches
-
-
-def run_in_batches(
-    items: Sequence[T],
-    costs: Sequence[int],
-    fn: Callable[[list[T]], list[R]],
-    max_tokens: int,
-    max_size: int = 0,
-    on_batch: Callable[[list[T]], None] | None = None,
-) -> list[R]:
-    """Return ``fn`` applied to ``items`` in length-sorted batches, in the items' order."""
-    results: list[R | None] = [None] * len(items)
-    for batch in plan_batches(costs, max_tokens, max_size):
-        chunk = [items[i] for i in batch]
-        outputs = fn(chunk)
-        if len(outputs) != len(batch):
-            raise RuntimeError(f"backend returned {len(outputs)} results for {len(batch)} inputs")
-        for i, output in zip(batch, outputs, strict=True):
-            results[i] = output
-        if on_batch is not None:
-            on_batch(chunk)
-    return results  # type: ignore[return-value]  # every slot was filled above

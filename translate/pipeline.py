@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from translate import __version__, flags
 from translate.backends import Backend, DecodeOptions, open_backend
-from translate.batching import run_in_batches, windows
+from translate.batching import windows
 from translate.hub import DEFAULT_MODEL, ResolvedModel, resolve_model
 from translate.normalise import normalise, normaliser_signature
 from translate.passthrough import nothing_to_translate
@@ -45,11 +45,9 @@ class TranslateConfig:
     backend: str = "auto"
     decode: DecodeOptions = field(default_factory=DecodeOptions)
     max_source_tokens: int = DEFAULT_MAX_SOURCE_TOKENS
-    #: Padded source positions per batch (batch size x longest sentence).  The
-    #: backends also cap a decoding call at 32 sentences (memory; see
-    #: docs/backends.md), so this mostly groups short sentences together.
-    batch_tokens: int = 6000
-    #: Sentences read ahead and sorted by length; bounds memory.
+    #: Sentences of one document read ahead and handed to the backend at once,
+    #: which sorts them by length and decodes them in small chunks (see
+    #: translate.backends.ct2.sub_batches); bounds memory.
     window: int = 1024
     #: Distinct normalised pieces of one document whose translations are
     #: remembered (least recently used go first), so a document's repeated
@@ -85,6 +83,12 @@ def check_config(config: TranslateConfig) -> None:
     """Raise UsageError for settings no backend can honour (before anything loads)."""
     from translate.errors import UsageError
 
+    decode = config.decode
+    if decode.inter_threads and decode.threads and decode.inter_threads > decode.threads:
+        raise UsageError(
+            f"--inter-threads {decode.inter_threads} is more than the {decode.threads} "
+            "threads in all (--threads)"
+        )
     compute = config.decode.compute_type
     float_types = ("default", "auto", "float32", "float16")
     if config.backend == "transformers" and compute not in float_types:
@@ -206,15 +210,13 @@ class Translator:
             todo = [p for p in todo if p not in cached]
         ticker = _Ticker(len(window), len(todo), progress)
         if todo:
-            costs = [self.tokens.count(p) for p in todo]
             started = time.perf_counter()
-            results = run_in_batches(
-                todo,
-                costs,
-                self._decode,
-                self.config.batch_tokens,
-                on_batch=ticker.batch_done,
-            )
+            # The whole window in one call: the backend sorts it by length and
+            # keeps several chunks in flight, so no chunk decodes alone at the
+            # end of a small call while the other cores wait.
+            results = self._decode(todo, ticker.chunk_done)
+            if len(results) != len(todo):
+                raise RuntimeError(f"backend returned {len(results)} results for {len(todo)}")
             log.debug(
                 "window of %d sentences: %d pieces decoded in %.2f s",
                 len(window),
@@ -235,7 +237,9 @@ class Translator:
             for s, plan in zip(window, plans, strict=True)
         ]
 
-    def _decode(self, pieces: list[str]) -> list[Translation]:
+    def _decode(
+        self, pieces: list[str], on_chunk: Callable[[int], None] | None = None
+    ) -> list[Translation]:
         """Return the backend's translations, decoded on a worker thread.
 
         The engine's calls block in native code, where Python cannot run a
@@ -246,7 +250,7 @@ class Translator:
             from concurrent.futures import ThreadPoolExecutor
 
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="el2en-decode")
-        return self._worker.submit(self.backend.translate_batch, pieces).result()
+        return self._worker.submit(self.backend.translate_batch, pieces, on_chunk).result()
 
     @staticmethod
     def _human(sentence: Sentence, found: Translation) -> Sentence:
@@ -298,8 +302,8 @@ class _Ticker:
         self.sentences, self.pieces, self.progress = sentences, pieces, progress
         self.pieces_done = self.reported = 0
 
-    def batch_done(self, batch: list[str]) -> None:
-        self.pieces_done += len(batch)
+    def chunk_done(self, pieces: int) -> None:
+        self.pieces_done += pieces
         self._report(self.sentences * self.pieces_done // max(self.pieces, 1))
 
     def finish(self) -> None:

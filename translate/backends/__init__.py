@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -58,8 +59,14 @@ class Backend(Protocol):
         """Return key/value pairs that say how this backend translates."""
         ...
 
-    def translate_batch(self, sources: list[str]) -> list[Translation]:
-        """Return one translation per normalised source string, in order."""
+    def translate_batch(
+        self, sources: list[str], on_chunk: Callable[[int], None] | None = None
+    ) -> list[Translation]:
+        """Return one translation per normalised source string, in order.
+
+        ``on_chunk`` (if given) is called with the number of sources finished
+        each time a chunk of them is decoded, for progress bars.
+        """
         ...
 
 

@@ -19,6 +19,7 @@ import logging
 import math
 import sys
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from translate.backends.threads import split_threads
@@ -157,7 +158,9 @@ class CTranslate2Backend:
             "intra": str(self.threads.intra),
         }
 
-    def translate_batch(self, sources: list[str]) -> list[Translation]:
+    def translate_batch(
+        self, sources: list[str], on_chunk: Callable[[int], None] | None = None
+    ) -> list[Translation]:
         """Return one translation per normalised source, in order.
 
         The sources are decoded in :func:`sub_batches` (sorted by length, at
@@ -173,10 +176,10 @@ class CTranslate2Backend:
         pending: deque[tuple[list[int], list[Any]]] = deque()
         for batch in sub_batches([len(p) for p in pieces]):
             if len(pending) >= self.in_flight:
-                self._collect(*pending.popleft(), translations)
+                self._collect(*pending.popleft(), translations, on_chunk)
             pending.append((batch, self._submit([pieces[i] for i in batch])))
         while pending:
-            self._collect(*pending.popleft(), translations)
+            self._collect(*pending.popleft(), translations, on_chunk)
         return translations
 
     @property
@@ -184,10 +187,18 @@ class CTranslate2Backend:
         """Return how many sub-batches may be queued at once: two per decoding thread."""
         return 2 * self.threads.inter
 
-    def _collect(self, batch: list[int], results: list[Any], into: list[Translation]) -> None:
+    def _collect(
+        self,
+        batch: list[int],
+        results: list[Any],
+        into: list[Translation],
+        on_chunk: Callable[[int], None] | None = None,
+    ) -> None:
         for i, result in zip(batch, results, strict=True):
             done = result.result()
             into[i] = self._translation(done.hypotheses[0], done.scores[0])
+        if on_chunk is not None:
+            on_chunk(len(batch))
 
     def _submit(self, pieces: list[list[str]]) -> list[Any]:
         """Queue one sub-batch for decoding; return its asynchronous results."""

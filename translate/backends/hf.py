@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from translate.errors import BackendError, ModelError
@@ -122,7 +123,9 @@ class TransformersBackend:
             "compute": self.compute_type,
         }
 
-    def translate_batch(self, sources: list[str]) -> list[Translation]:
+    def translate_batch(
+        self, sources: list[str], on_chunk: Callable[[int], None] | None = None
+    ) -> list[Translation]:
         """Return one translation per normalised source, in order."""
         if not sources:
             return []
@@ -134,6 +137,8 @@ class TransformersBackend:
             chunk = self._generate([sources[i] for i in batch])
             for i, translation in zip(batch, chunk, strict=True):
                 translations[i] = translation
+            if on_chunk is not None:
+                on_chunk(len(batch))
         return translations
 
     def _generate(self, sources: list[str]) -> list[Translation]:

@@ -174,6 +174,17 @@ def model_options(f: F) -> F:
             help="CPU threads in all; 0 = one per core.",
         ),
         click.option(
+            "--inter-threads",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            envvar="EL2EN_INTER_THREADS",
+            help="Batches decoded at once (CTranslate2 on CPU), each with --threads / this "
+            "many threads; 0: one thread per batch, as many batches as threads. With one "
+            "thread per batch the output is the same for every --threads; more threads per "
+            "batch are named in the signature (intra:N).",
+        ),
+        click.option(
             "--max-source-tokens",
             type=click.IntRange(8, 511),
             default=200,
@@ -199,6 +210,7 @@ def translate_config(
     beam: int,
     device: str,
     threads: int,
+    inter_threads: int,
     max_source_tokens: int,
     max_output_tokens: int,
     ano_teleia: bool,
@@ -219,6 +231,7 @@ def translate_config(
             device=device,
             compute_type=compute_type,
             threads=threads,
+            inter_threads=inter_threads,
         ),
         max_source_tokens=max_source_tokens,
         segmenter=SegmenterOptions(ano_teleia_ends_sentence=ano_teleia),
