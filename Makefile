@@ -11,7 +11,7 @@ FORMAT ?= text
 # Converted CTranslate2 models are kept in the repo's local model store.
 export EL2EN_MODELS_DIR ?= $(CURDIR)/models
 
-.PHONY: translate test lint typecheck bench bench-segmentation bench-throughput fixture clean
+.PHONY: translate test lint typecheck bench bench-segmentation bench-throughput bench-batch bench-ray screenshot fixture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(BIN)/python:
 $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test,dev,bench]'
+	$(BIN)/python -m pip install -q -e '.[test,dev,bench,ray]'
 	touch $@
 
 translate: $(VENV)/.installed
@@ -36,13 +36,22 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
-bench: bench-segmentation bench-throughput
+bench: bench-segmentation bench-throughput bench-batch bench-ray
 
 bench-segmentation: $(VENV)/.installed
 	$(BIN)/python benchmarks/segmentation.py --data ../shared/data/ud-greek-gdt
 
 bench-throughput: $(VENV)/.installed
 	$(BIN)/python benchmarks/throughput.py
+
+bench-batch: $(VENV)/.installed
+	$(BIN)/python benchmarks/batch.py
+
+bench-ray: $(VENV)/.installed
+	$(BIN)/python benchmarks/ray_engine.py
+
+screenshot: $(VENV)/.installed
+	$(BIN)/python scripts/screenshot.py
 
 # Rebuild the committed test model (deterministic; a few minutes).
 fixture: $(VENV)/.installed

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("ray", reason="the Ray engine needs el2en[ray]: pip install -e '.[ray]'")
-
+# `make test` installs el2en[ray]; without it this module fails loudly rather
+# than skipping (leave it out with --ignore, or -m 'not ray').
 import ray
 from conftest import FIXTURE_MODEL, ROOT, read_pairs
 
