@@ -265,3 +265,9 @@ def test_any_greek_amount_matches_itself_in_english_and_not_another(
     assert missing_numbers(el, f"The amount came to {value:f} euros.") == []
     other = value + Decimal("0.01") if cents else value + 1
     assert missing_numbers(el, f"The amount came to {other:,f} euros.") != []
+
+
+def test_amounts_in_capitals_are_understood() -> None:
+    # "ΔΙΣ".lower() is "δις" (final sigma): the scale must still be found, not crash.
+    assert qa("ΠΡΟΫΠΟΛΟΓΙΣΜΟΣ 2,5 ΔΙΣ. ΕΥΡΩ", "A budget of 2.5 billion euros") == []
+    assert qa("ΠΡΟΫΠΟΛΟΓΙΣΜΟΣ 2,5 ΔΙΣ. ΕΥΡΩ", "A budget of 3 billion euros") == [flags_.NUMBERS]

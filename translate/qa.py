@@ -266,7 +266,7 @@ def greek_numbers(text: str) -> list[list[Value]]:
     text = _DATE_NUMERIC.sub(take_date, text)
     for m in _NUMBER.finditer(text):
         scale = _SCALE_EL.match(text, m.end())
-        exponent = _SCALES_EL[scale[1].lower()] if scale else None
+        exponent = _SCALES_EL[scale[1].casefold()] if scale else None  # ΔΙΣ.lower() ends in ς
         for values in _greek_token(m[0]):
             found.append(_scaled(values, exponent))
     return found
