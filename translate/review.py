@@ -426,7 +426,7 @@ def export_tmx(memory: TranslationMemory, stream: BinaryIO) -> int:
     """Write the memory as a TMX 1.4b document to the binary ``stream``; return the units."""
     from lxml import etree
 
-    from translate import __version__
+    from translate.formats import tmx
 
     count = 0
     with etree.xmlfile(stream, encoding="UTF-8") as xf:
@@ -434,17 +434,7 @@ def export_tmx(memory: TranslationMemory, stream: BinaryIO) -> int:
         xf.write_doctype('<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
         with xf.element("tmx", version="1.4"):
             xf.write("\n")
-            head = etree.Element(
-                "header",
-                creationtool="el2en",
-                creationtoolversion=__version__,
-                segtype="sentence",
-                adminlang="en",
-                srclang="el",
-                datatype="plaintext",
-            )
-            head.set("o-tmf", MEMORY_TMF)
-            xf.write(head, pretty_print=True)
+            xf.write(tmx.header(None, tmf=MEMORY_TMF), pretty_print=True)
             with xf.element("body"):
                 xf.write("\n")
                 for entry in memory.entries():

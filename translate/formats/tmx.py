@@ -29,8 +29,12 @@ SOURCE_LANG = "el"
 TARGET_LANG = "en"
 
 
-def header(signature: Signature) -> Any:
-    """Return the ``<header>`` element, with the signature as a property."""
+def header(signature: Signature | None, tmf: str = "el2en") -> Any:
+    """Return the ``<header>`` element, with the signature (if any) as a property.
+
+    ``tmf`` (``o-tmf``) names the format the units came from: el2en's own output,
+    or its translation memory (``el2en review export``).
+    """
     from translate import __version__
 
     element = etree.Element(
@@ -42,9 +46,9 @@ def header(signature: Signature) -> Any:
         srclang=SOURCE_LANG,
         datatype="plaintext",
     )
-    # o-tmf names the format the memory came from; el2en's own output is it.
-    element.set("o-tmf", "el2en")
-    _prop(element, "x-signature", str(signature))
+    element.set("o-tmf", tmf)
+    if signature is not None:
+        _prop(element, "x-signature", str(signature))
     return element
 
 
