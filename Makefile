@@ -11,7 +11,7 @@ FORMAT ?= text
 # Converted CTranslate2 models are kept in the repo's local model store.
 export EL2EN_MODELS_DIR ?= $(CURDIR)/models
 
-.PHONY: translate test lint typecheck bench bench-segmentation bench-throughput bench-batch bench-ray screenshot fixture clean
+.PHONY: translate tools test lint typecheck bench bench-segmentation bench-throughput bench-batch bench-ray screenshot fixture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 translate: $(VENV)/.installed
 	$(BIN)/el2en translate $(SEED) --model $(MODEL) --format $(FORMAT)
 
-test: $(VENV)/.installed
+# The programs the tests drive (chromium, omegat, LibreOffice), from Debian, when missing.
+tools:
+	bash scripts/install-tools.sh
+
+test: $(VENV)/.installed tools
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed

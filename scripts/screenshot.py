@@ -3,7 +3,7 @@
 Translates two inputs with the committed test model through the real command
 (``el2en translate ... --format html``): a short news text the model was never
 trained on, where the QA flags fire, and the seed article, which it knows.
-Then opens the page in Debian's headless Chromium (``scripts/install-browser.sh``)
+Then opens the page in Debian's headless Chromium (``scripts/install-tools.sh``)
 and saves a screenshot of its top 1400 pixels (``--phone``: 390 pixels wide).
 
     python scripts/screenshot.py                       # docs/review-page.png

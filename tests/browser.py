@@ -1,7 +1,7 @@
 """Start Debian's headless Chromium through Selenium, for the page tests and the screenshot.
 
 Only the distribution's ``chromium`` and ``chromedriver`` are used (install
-them with ``scripts/install-browser.sh``); Selenium is pointed at both, so it
+them with ``scripts/install-tools.sh``); Selenium is pointed at both, so it
 never tries to download a browser or a driver.  ``EL2EN_CHROMIUM`` and
 ``EL2EN_CHROMEDRIVER`` name other binaries.
 """
@@ -12,7 +12,7 @@ import os
 import shutil
 from typing import Any
 
-INSTALL_HINT = "run scripts/install-browser.sh (apt-get install chromium chromium-driver)"
+INSTALL_HINT = "run scripts/install-tools.sh (apt-get install chromium chromium-driver omegat libreoffice-calc-nogui)"
 
 
 class BrowserMissing(RuntimeError):

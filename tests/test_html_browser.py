@@ -6,7 +6,7 @@ is shown and not run, the page works without JavaScript, on a phone-sized
 window and in print.
 
 These tests fail (they do not skip) when Chromium or its driver is missing:
-``scripts/install-browser.sh`` installs them.  To run the rest of the suite on
+``scripts/install-tools.sh`` installs them.  To run the rest of the suite on
 a machine without a browser, deselect them on purpose:
 ``pytest --ignore tests/test_html_browser.py`` or ``EL2EN_SKIP_BROWSER=1``.
 """

@@ -45,7 +45,8 @@ def test_unwritable_targets(tmp_path: Path, make: object, message: str) -> None:
 
 def test_folder_where_files_cannot_be_created() -> None:
     # /proc refuses new files even to root, which CI runs as.
-    with pytest.raises(OutputError, match=r"^/proc/el2en-out\.txt: "), atomic_output(
-        "/proc/el2en-out.txt"
+    with (
+        pytest.raises(OutputError, match=r"^/proc/el2en-out\.txt: "),
+        atomic_output("/proc/el2en-out.txt"),
     ):
         pass

@@ -71,11 +71,7 @@ def test_every_sentence_gets_exactly_one_row_in_order(
     fixture_model: Path, echo_backend: EchoBackend, sentences: list[str], window: int
 ) -> None:
     text = "\n\n".join(sentences)
-    out = list(
-        translator(fixture_model, window=window).translate(
-            document_sentences(doc(text))
-        )
-    )
+    out = list(translator(fixture_model, window=window).translate(document_sentences(doc(text))))
     assert [s.source for s in out] == sentences
     assert [s.paragraph for s in out] == list(range(len(sentences)))
     assert all(s.translation in (s.source, s.source.upper()) for s in out)

@@ -48,8 +48,12 @@ def test_one_giant_token_is_halved() -> None:
     assert split_to_fit("x" * 40, len, 10) == ["x" * 10] * 4
 
 
-@given(st.lists(st.sampled_from(["λέξη", "και,", "εδώ;", "τότε:", "ναι·", "123"]), min_size=1,
-                max_size=80), st.integers(min_value=1, max_value=20))
+@given(
+    st.lists(
+        st.sampled_from(["λέξη", "και,", "εδώ;", "τότε:", "ναι·", "123"]), min_size=1, max_size=80
+    ),
+    st.integers(min_value=1, max_value=20),
+)
 def test_pieces_fit_and_keep_every_word(tokens: list[str], limit: int) -> None:
     text = " ".join(tokens)
     pieces = split_to_fit(text, words, limit)
