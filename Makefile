@@ -11,7 +11,7 @@ FORMAT ?= text
 # Converted CTranslate2 models are kept in the repo's local model store.
 export EL2EN_MODELS_DIR ?= $(CURDIR)/models
 
-.PHONY: translate tools test lint typecheck bench bench-segmentation bench-throughput bench-batch bench-ray screenshot fixture clean
+.PHONY: translate tools test test-fast docs lint typecheck bench bench-segmentation bench-throughput bench-batch bench-ray screenshot fixture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,17 @@ tools:
 test: $(VENV)/.installed tools
 	$(BIN)/python -m pytest -q
 
+# The quick loop: leaves out the tests marked slow (over ~5 s each) and the Ray cluster tests.
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not slow and not ray"
+
+# Regenerate docs/cli.md from the Click commands (tests/test_docs.py fails when it is stale).
+docs: $(VENV)/.installed
+	$(BIN)/python scripts/cli_docs.py
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check translate tests scripts benchmarks
+	$(BIN)/ruff format --check translate tests scripts benchmarks
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
