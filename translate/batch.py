@@ -31,7 +31,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -148,7 +148,7 @@ class BatchReport:
             "sentences": self.sentences,
             "sentences_per_second": round(rate, 2),
             "cache": {"path": self.cache, "hits": self.cached},
-            "flagged": self.flagged,
+            "to_review": self.flagged,
             "flags": dict(sorted(self.flags.items())),
         }
 
@@ -158,7 +158,7 @@ class BatchReport:
         line = (
             f"el2en batch {self.status}: {self.seen} seen, {len(self.translated)} translated, "
             f"{self.skipped} skipped, {len(self.failed)} failed; {self.sentences} sentences "
-            f"({self.cached} from cache, {self.flagged} flagged), {rate:.1f} sentences/s, "
+            f"({self.cached} from cache, {self.flagged} to review), {rate:.1f} sentences/s, "
             f"{self.wall_seconds:.1f} s"
         )
         if self.failed:
@@ -303,8 +303,8 @@ class RunCache:
         found: dict[str, Translation] = {}
         for key in keys:
             known = self.held.get(key) or self.finished.get(key)
-            if known is not None:
-                found[key] = known
+            if known is not None:  # decoded in this run: reused, not "cached"
+                found[key] = replace(known, origin="reused")
         rest = [key for key in keys if key not in found]
         if rest:
             found.update(self.cache.get_many(rest))
@@ -574,7 +574,7 @@ class Batch:
         self.uncommitted.append((outcome, self._entry(outcome), held))
         if ok:
             log.info(
-                "%s: translated (%s): %d sentences, %d from cache, %d flagged, %.1f s",
+                "%s: translated (%s): %d sentences, %d from cache, %d to review, %.1f s",
                 job.key,
                 self.reasons.get(job.key, NEW),
                 outcome.sentences,

@@ -4,10 +4,16 @@ Each flag points a human at something that may need a second look.  A flag
 is a :class:`Flag` (a ``str`` enum, so ``Sentence.flags`` stays a tuple of
 plain names that every format can write), with a one-line description and a
 severity that formats use to explain and rank them.
+
+Two kinds: *warnings* ask for a human and are what "to review" counts
+everywhere (summaries, reports, ``-v``, the HTML header, XLIFF's
+``needs-review-translation``); *information* (``cached``, ``human``,
+``passthrough``) is shown beside them and never counted as work.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 
 
@@ -85,12 +91,19 @@ class Flag(str, Enum):
     CACHED = (
         "cached",
         Severity.INFO,
-        "taken from the translation cache of an earlier run, not decoded in this one",
+        "taken from the translation cache of an earlier run, not decoded in this one "
+        "(a sentence repeated within one run is decoded once and carries no flag)",
     )
     HUMAN = (
         "human",
         Severity.INFO,
         "a reviewer's translation from the translation memory, used instead of the model's",
+    )
+    TERM = (
+        "term",
+        Severity.WARNING,
+        "a house glossary entry matched the source but its agreed English is missing "
+        "from the translation (the entry is named in the terms)",
     )
 
 
@@ -105,8 +118,13 @@ REPETITION = Flag.REPETITION.value
 LENGTH = Flag.LENGTH.value
 CACHED = Flag.CACHED.value
 HUMAN = Flag.HUMAN.value
+TERM = Flag.TERM.value
 
 ALL = tuple(flag.value for flag in Flag)
+#: The flags that ask for a human: a sentence with one of them is "to review".
+WARNINGS = tuple(flag.value for flag in Flag if flag.severity is Severity.WARNING)
+#: The flags that only say how a translation was made; shown, never counted as work.
+INFO = tuple(flag.value for flag in Flag if flag.severity is Severity.INFO)
 #: The flags :mod:`translate.qa` computes (the others come from the pipeline).
 QA = (LOW_SCORE, NUMBERS, UNTRANSLATED, REPETITION, LENGTH)
 _BY_NAME: dict[str, Flag] = {flag.value: flag for flag in Flag}
@@ -122,3 +140,13 @@ def is_warning(name: str) -> bool:
     """Return True when the flag called ``name`` points at a probably wrong translation."""
     flag = _BY_NAME.get(name)
     return flag is None or flag.severity is Severity.WARNING
+
+
+def needs_review(names: Iterable[str]) -> bool:
+    """Return True when one of the flags ``names`` is a warning: the sentence is "to review".
+
+    Summaries, reports, ``-v`` and the HTML header count these, not every
+    flagged sentence: an ``info`` flag (``cached``, ``human``, ``passthrough``)
+    describes how a translation was made and asks nothing of a reviewer.
+    """
+    return any(is_warning(name) for name in names)

@@ -69,7 +69,7 @@ class JobResult:
 
     job: Job
     sentences: int = 0
-    #: Sentences with at least one flag.
+    #: Sentences to review: with at least one warning flag (info flags are not work).
     flagged: int = 0
     flags: Counter[str] = field(default_factory=Counter)
     #: Sentences whose translation came from the cache.
@@ -314,15 +314,15 @@ def _checked(sentences: Iterator[Sentence], options: RunOptions) -> Iterator[Sen
 def _counted(
     sentences: Iterator[Sentence], result: JobResult, options: RunOptions
 ) -> Iterator[Sentence]:
-    from translate.flags import CACHED
+    from translate.flags import CACHED, needs_review
 
     for sentence in sentences:
         result.sentences += 1
-        if sentence.flags:
+        result.flags.update(sentence.flags)
+        if CACHED in sentence.flags:
+            result.cached += 1
+        if needs_review(sentence.flags):
             result.flagged += 1
-            result.flags.update(sentence.flags)
-            if CACHED in sentence.flags:
-                result.cached += 1
             if options.keep_flagged:
                 result.flagged_sentences.append(sentence)
         yield sentence

@@ -260,6 +260,8 @@ class TranslationCache:
         self.path = Path(path)
         self.max_entries = max_entries
         self.clock = clock
+        #: Entries created from now on are this run's: reused, not "cached" (earlier runs').
+        self._opened = clock()
         self.key = cache_key(signature) if signature is not None else None
         self.conn = connect(self.path)
         self._signature_id: int | None = None
@@ -281,20 +283,23 @@ class TranslationCache:
             chunk = list(keys[start : start + 500])
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT source, text, hit_max_length, target_tokens, score FROM cache "
+                "SELECT source, text, hit_max_length, target_tokens, score, created FROM cache "
                 f"WHERE signature = ? AND source IN ({marks})",
                 [signature, *chunk],
             )
-            for source, text, hit_max_length, target_tokens, score in rows:
+            for source, text, hit_max_length, target_tokens, score, created in rows:
                 found[source] = Translation(
                     text=text,
                     hit_max_length=bool(hit_max_length),
                     target_tokens=target_tokens,
                     score=score,
+                    # This run decoded it: the model's output, reused (no "cached" flag).
+                    origin="reused" if created > self._opened else None,
                 )
         now = self.clock()
         self._touched.update(dict.fromkeys(found, now))
-        self._hits += len(found)
+        earlier = sum(1 for t in found.values() if t.origin is None)
+        self._hits += earlier
         self._misses += len(set(keys)) - len(found)
         if len(self._touched) >= _TOUCH_FLUSH:
             self.flush()

@@ -79,7 +79,7 @@ def summary(results: list[JobResult], seconds: float) -> str:
         where = f"{len(targets)} files"
     return (
         f"wrote {where}: {sentences} sentence{'s' if sentences != 1 else ''}, "
-        f"{flagged} flagged, {seconds:.1f} s"
+        f"{flagged} to review, {seconds:.1f} s"
     )
 
 
@@ -89,7 +89,7 @@ def log_job(result: JobResult) -> None:
     targets = ", ".join("stdout" if t == "-" else t for t in result.job.targets)
     flags = ", ".join(f"{name} {count}" for name, count in sorted(result.flags.items()))
     log.info(
-        "%s -> %s: %d sentences, %d flagged%s, %.1f s",
+        "%s -> %s: %d sentences, %d to review%s, %.1f s",
         inputs,
         targets,
         result.sentences,
@@ -99,7 +99,7 @@ def log_job(result: JobResult) -> None:
     )
     for s in result.flagged_sentences:
         log.info(
-            "flagged %s paragraph %d sentence %d [%s]: %s",
+            "to review: %s paragraph %d sentence %d [%s]: %s",
             s.doc_id,
             s.paragraph,
             s.index,
