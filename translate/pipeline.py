@@ -55,10 +55,6 @@ class TranslateConfig:
     #: long inputs.  Never shared between documents: see :class:`Translator`.
     cache_size: int = 4096
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
-    #: House glossary files (translate.glossary) and how their terms are enforced
-    #: (translate.terms.METHODS); only documents they match are affected.
-    glossary: tuple[str, ...] = ()
-    term_method: str = "rerank+prefix"
 
 
 def document_sentences(
@@ -101,11 +97,11 @@ def check_config(config: TranslateConfig) -> None:
         )
 
 
-class CacheLookup(Protocol):
-    """Where the pipeline looks for translations made before: a cross-run cache.
+class TranslationStore(Protocol):
+    """Translations kept outside a run: a cross-run cache or a translation memory.
 
-    Keys are normalised source strings.  A cache is bound to one signature (it
-    keys its rows by every field that can change a translation), so the
+    Keys are normalised source strings.  A store is bound to one signature (a
+    cache keys its rows by every field that can change a translation), so the
     pipeline only asks for text.
     """
 
@@ -113,21 +109,12 @@ class CacheLookup(Protocol):
         """Return the stored translations of those ``keys`` that have one."""
         ...
 
-
-class CacheSink(Protocol):
-    """Where the model's new translations of one call to :meth:`Translator.translate` go.
-
-    Separate from the lookup: a batch collects a document's new entries to
-    commit them with the document, ``translate --cache`` writes them at once,
-    and a read-only lookup never has to pretend it can store.
-    """
-
     def put_many(self, items: Mapping[str, Translation]) -> None:
-        """Keep the model's translations of ``items``' keys."""
+        """Store the model's translations of ``items``' keys."""
         ...
 
 
-class MemoryStore(CacheLookup, Protocol):
+class MemoryStore(TranslationStore, Protocol):
     """Reviewers' translations of whole sentences (see translate.store.TranslationMemory)."""
 
     def fingerprint(self) -> str:
@@ -152,19 +139,15 @@ class Translator:
         model: ResolvedModel | None = None,
         *,
         backend: Backend | None = None,
-        cache: CacheLookup | None = None,
+        cache: TranslationStore | None = None,
         memory: MemoryStore | None = None,
     ) -> None:
-        from translate.terms import TermEnforcer, load_glossary
-
         self.config = config
-        glossary = load_glossary(config.glossary)  # before the model: a bad file fails fast
         self.model = model or resolve_model(config.model, config.revision)
         self.tokens = MarianSpm(self.model.path)
         self.backend: Backend = backend or open_backend(config.backend, self.model, config.decode)
         self.cache = cache
         self.memory = memory
-        self.terms = TermEnforcer(glossary, self.backend, config.term_method) if glossary else None
         self._worker: ThreadPoolExecutor | None = None
         self.signature = self._signature()
 
@@ -196,26 +179,19 @@ class Translator:
         self,
         sentences: Iterable[Sentence],
         progress: Callable[[int], None] | None = None,
-        sink: CacheSink | None = None,
     ) -> Iterator[Sentence]:
         """Yield each sentence with its translation and flags, in the order given.
 
         ``progress`` is called with a number of sentences each time a batch is
         done (pro rata within a window), so a bar moves while a window decodes.
-        ``sink`` receives the model's new translations (for a cross-run cache).
         """
         for _, document in groupby(sentences, key=lambda s: s.doc_id):
             seen = _Lru(self.config.cache_size)  # this document's repeats only
             for window in windows(document, self.config.window):
-                done = self._translate_window(window, seen, progress, sink)
-                yield from done if self.terms is None else map(self.terms.annotate, done)
+                yield from self._translate_window(window, seen, progress)
 
     def _translate_window(
-        self,
-        window: list[Sentence],
-        seen: _Lru,
-        progress: Callable[[int], None] | None = None,
-        sink: CacheSink | None = None,
+        self, window: list[Sentence], seen: _Lru, progress: Callable[[int], None] | None = None
     ) -> list[Sentence]:
         human = self.memory.get_many([s.normalised for s in window]) if self.memory else {}
         plans = [[] if s.normalised in human else self._plan(s) for s in window]
@@ -251,10 +227,8 @@ class Translator:
             )
             fresh = dict(zip(todo, results, strict=True))
             known.update(fresh)
-            if sink is not None:
-                sink.put_many(fresh)
-        if self.terms is not None:  # after the cache got the model's own translations
-            known.update(self.terms.repair(pieces, known))
+            if self.cache is not None:
+                self.cache.put_many(fresh)
         for piece in pieces:
             seen.put(piece, known[piece])
         ticker.finish()
