@@ -56,6 +56,37 @@ class BackendError(TranslateError):
     """A backend is unknown, not installed, or cannot run on the requested device."""
 
 
+class GlossaryError(TranslateError):
+    """A glossary file cannot be used as it is (exit 1); the message names FILE:LINE."""
+
+
+class StoreError(TranslateError):
+    """A cache, translation memory or batch manifest cannot be used (exit 1).
+
+    The message names the file and what to do (translate/db.py writes them all).
+    """
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+
+
+class StoreLockedError(StoreError):
+    """Another process held a store's write lock past $EL2EN_LOCK_TIMEOUT (exit 1, not 4)."""
+
+
+class StoreWriteError(StoreError):
+    """A store cannot be written: read-only, disk full, I/O error (exit 1)."""
+
+
+class DamagedStoreError(StoreError):
+    """A store file that is garbage or truncated (exit 1); only a cache is rebuilt."""
+
+
+class ForeignStoreError(StoreError):
+    """Another program's SQLite file, another el2en kind, or a newer schema: left unchanged."""
+
+
 class Interrupted(BaseException):
     """The run was stopped by a signal (SIGINT, SIGTERM, SIGHUP); exit 128 + the number.
 
