@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from translate.errors import InputError, MissingInputError, UsageError
+from translate.errors import InputError, MissingInputError, OutputError, UsageError
 
 STDIN = "-"
 _CHUNK = 1 << 16
@@ -103,8 +103,13 @@ class Paragraph:
     text: str
 
 
-def open_document(name: str, encoding: str | None = None) -> Document:
-    """Return the input named ``name`` (a path, or ``-`` for stdin), read once and checked."""
+def open_document(name: str, encoding: str | None = None, regular_only: bool = False) -> Document:
+    """Return the input named ``name`` (a path, or ``-`` for stdin), read once and checked.
+
+    ``regular_only`` (inputs a batch found, not ones a user named) refuses
+    anything but a regular file, checked on the opened descriptor: a FIFO
+    swapped in after the walk is never waited on, a device never read.
+    """
     if name == STDIN:
         return read_stream(sys.stdin.buffer, STDIN, None, encoding)
     path = Path(name)
@@ -117,15 +122,31 @@ def open_document(name: str, encoding: str | None = None) -> Document:
     if stat.S_ISDIR(mode):
         raise MissingInputError(name, "is a directory, not a text file")
     try:
-        # A FIFO or a pipe opens and streams like a file; O_NONBLOCK is not used,
-        # so opening a FIFO waits for its writer as a shell redirection would.
-        stream = open(path, "rb")  # noqa: SIM115 - closed below
+        # Otherwise a FIFO or a pipe opens and streams like a file; O_NONBLOCK is not
+        # used, so opening a FIFO waits for its writer as a shell redirection would.
+        stream = _open_regular(name) if regular_only else open(path, "rb")  # noqa: SIM115
     except PermissionError:
         raise InputError(name, "permission denied") from None
     except OSError as exc:
         raise InputError(name, f"cannot be read ({exc.strerror})") from None
     with stream:
         return read_stream(stream, name, path, encoding)
+
+
+def _open_regular(name: str) -> BinaryIO:
+    """Open ``name`` for reading if it is a regular file, without ever blocking on a FIFO."""
+    from translate.paths import file_kind
+
+    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(name, f"not a regular file ({file_kind(mode)}); not read")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_stream(
@@ -151,15 +172,26 @@ def read_stream(
                 first = False
             if codec not in _UTF8 and "\0" in text:
                 raise InputError(name, "binary file (NUL character)")
-            spool.write(text.encode("utf-8"))
+            _spool(spool, text, name)
             offset += len(chunk)
             chunk = _read(stream, name, _CHUNK)
         tail = _decode(decoder, b"", offset, name, codec, head, encoding, final=True)
-        spool.write(tail.encode("utf-8"))
+        _spool(spool, tail, name)
     except BaseException:
         spool.close()
         raise
     return Document(name, path, digest.hexdigest(), offset, codec, spool)
+
+
+def _spool(spool: IO[bytes], text: str, name: str) -> None:
+    """Keep ``text`` in the buffer; a full temporary folder is one line, not a traceback."""
+    try:
+        spool.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(
+            f"{name}: cannot buffer the input in the temporary folder {tempfile.gettempdir()} "
+            f"({exc.strerror}); free space there or set TMPDIR to a folder with room"
+        ) from None
 
 
 def _read(stream: BinaryIO, name: str, size: int) -> bytes:
