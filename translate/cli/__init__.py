@@ -125,7 +125,10 @@ def _flush() -> None:
 
 
 def _error(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+    from translate.display import escape
+
+    # Messages quote file names: one line, nothing a terminal would act on.
+    click.echo(f"Error: {escape(message)}", err=True)
 
 
 @click.group(cls=El2enGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -110,7 +110,20 @@ def format_option(default: str = "text") -> Callable[[F], F]:
         envvar="EL2EN_FORMAT",
         metavar="FORMAT[,FORMAT...]",
         help=f"Output format(s), comma-separated. {listing}.",
+        callback=_check_formats,
     )
+
+
+def _check_formats(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse an unknown format as Click refuses a bad value: a usage line naming -f/--format."""
+    from translate.errors import UsageError
+    from translate.formats import parse_formats
+
+    try:
+        parse_formats(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+    return value
 
 
 def model_options(f: F) -> F:

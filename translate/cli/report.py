@@ -22,7 +22,10 @@ log = logging.getLogger("translate")
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return f"el2en: {record.levelname.lower()}: {record.getMessage()}"
+        from translate.display import escape
+
+        # Messages quote file names: one line each, nothing a terminal would act on.
+        return f"el2en: {record.levelname.lower()}: {escape(record.getMessage())}"
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
