@@ -146,6 +146,7 @@ def _mount() -> None:
     """Attach the commands (each module imports only Click and its own options)."""
     from translate.cli.batch_cmd import batch
     from translate.cli.cache_cmd import cache
+    from translate.cli.eval_cmd import eval_
     from translate.cli.models_cmd import models
     from translate.cli.review_cmd import review
     from translate.cli.segment_cmd import segment
@@ -153,6 +154,7 @@ def _mount() -> None:
 
     for command in (translate, batch, segment, review, models, cache):
         cli.add_command(command)
+    cli.add_command(eval_)
 
 
 _mount()
