@@ -317,7 +317,7 @@ def test_reviewers_translations_reach_the_actors(
     ray_cluster: str, articles: Path, config: TranslateConfig, tmp_path: Path
 ) -> None:
     from translate.engines.ray import RayEngine
-    from translate.store import TranslationMemory
+    from translate.memory import TranslationMemory
 
     reviewed = read_pairs()[7][0]  # in article-1 (see `articles`)
     with TranslationMemory(tmp_path / "memory.sqlite") as memory:

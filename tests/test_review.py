@@ -13,6 +13,7 @@ from lxml import etree
 
 from translate import flags
 from translate.cli.review_cmd import review
+from translate.memory import TranslationMemory
 from translate.normalise import normalise
 from translate.review import (
     ReviewError,
@@ -23,7 +24,6 @@ from translate.review import (
     read_units,
 )
 from translate.signature import Signature
-from translate.store import TranslationMemory
 from translate.types import Sentence
 
 PAIRS = read_pairs()

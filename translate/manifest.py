@@ -18,20 +18,22 @@ its key without reading the whole history; a file redone a thousand times is
 one row, not a thousand lines to compact; and the translation-cache entries a
 document added are committed in the *same* transaction as its row
 (:meth:`Manifest.commit`), which JSON lines beside an SQLite cache could not
-do atomically.  Like :mod:`translate.store`: stdlib ``sqlite3``, schema
-version in ``PRAGMA user_version``, no ORM.
+do atomically.  Opened through :mod:`translate.db` like the cache and the
+memory: a file that is not an el2en manifest is refused unchanged, a lock
+held by another process is waited for a bounded time, and every failure
+(locked, read-only, disk full, damaged) is a one-line
+:class:`~translate.errors.StoreError` naming the file (exit 1), never a
+traceback and never a run reported as completed.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from translate.errors import TranslateError
-from translate.store import utc_now
+from translate import db
 from translate.types import Translation
 
 SCHEMA_VERSION = 1
@@ -67,8 +69,16 @@ CREATE TABLE IF NOT EXISTS pending_cache (
 """
 
 
-class ManifestError(TranslateError):
-    """The manifest cannot be opened, is damaged, or was written by a newer el2en."""
+SCHEMA = db.Schema(
+    kind="manifest",
+    application_id=db.MANIFEST_APPLICATION_ID,
+    version=SCHEMA_VERSION,
+    statements=_SCHEMA,
+    tables=frozenset({"files", "pending_cache"}),
+    # FULL: a committed document survives a power cut, not only a kill.
+    synchronous="FULL",
+    fix="move {path} aside (mv {path} {path}.bad); the next run then translates every input again",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,48 +113,13 @@ class Manifest:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self.conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise ManifestError(f"{self.path}: cannot open the manifest ({exc})") from exc
+        self.schema = SCHEMA
+        self.conn = db.open_database(self.path, SCHEMA)
         #: Set once the pending cache entries are in the cache file; they are
         #: deleted in the next commit's transaction (no fsync of their own).
         self._flushed = False
-        try:
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            # FULL: a committed document survives a power cut, not only a kill.
-            self.conn.execute("PRAGMA synchronous = FULL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self.conn.close()
-            raise ManifestError(f"{self.path}: not an el2en manifest, or damaged ({exc})") from exc
-        except ManifestError:
-            self.conn.close()
-            raise
 
-    def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise ManifestError(
-                f"{self.path}: written by a newer el2en (manifest schema {version}); "
-                "upgrade el2en, or use another output folder"
-            )
-        if version == SCHEMA_VERSION:
-            return
-        tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if tables:
-            raise ManifestError(f"{self.path}: an SQLite file, but not an el2en manifest")
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.conn.execute(statement)
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
-
+    @db.guarded
     def get(self, key: str) -> Entry | None:
         """Return what the manifest holds for ``key``, if anything."""
         row = self.conn.execute(
@@ -159,19 +134,18 @@ class Manifest:
             key, name, sha, size, signature, settings, json.loads(outputs), status, error, sentences
         )
 
+    @db.guarded
     def entries(self) -> Iterator[Entry]:
-        """Yield every entry, by key."""
+        """Return every entry, by key (read whole, so errors surface here)."""
         keys = [row[0] for row in self.conn.execute("SELECT key FROM files ORDER BY key")]
-        for key in keys:
-            entry = self.get(key)
-            if entry is not None:
-                yield entry
+        found = (self.get(key) for key in keys)
+        return iter([entry for entry in found if entry is not None])
 
+    @db.guarded
     def commit(self, entries: Sequence[Entry], pending: PendingCache | None = None) -> None:
         """Record ``entries`` and the cache entries their documents added, in one transaction."""
-        now = utc_now()
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        now = db.utc_text()
+        with db.write(self.conn):
             if self._flushed:
                 self.conn.execute("DELETE FROM pending_cache")
             self.conn.executemany(
@@ -212,12 +186,9 @@ class Manifest:
                         for source, t in pending.items.items()
                     ],
                 )
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
         self._flushed = False
 
+    @db.guarded
     def pending_cache(self) -> list[PendingCache]:
         """Return the cache entries committed documents added that may not be in the cache yet."""
         groups: dict[tuple[str, str], dict[str, Translation]] = {}
@@ -242,7 +213,8 @@ class Manifest:
         """Close the file (forgetting pending cache entries already flushed)."""
         try:
             if self._flushed:
-                self.conn.execute("DELETE FROM pending_cache")
+                with db.errors(self.path, self.schema):
+                    self.conn.execute("DELETE FROM pending_cache")
         finally:
             self.conn.close()
 

@@ -2,7 +2,7 @@
 
 A reviewer gets el2en's XLIFF, TMX or TSV, corrects English targets in a CAT
 tool or a spreadsheet, and ``el2en review import`` stores the corrected
-sentences in the :class:`~translate.store.TranslationMemory`, which later runs
+sentences in the :class:`~translate.memory.TranslationMemory`, which later runs
 use before the model.
 
 Files are read by structure, not by el2en's exact layout, so that files that
@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from translate.errors import TranslateError
+from translate.memory import MemoryEntry, PutResult, TranslationMemory
 from translate.normalise import normalise
-from translate.store import MemoryEntry, PutResult, TranslationMemory
 
 #: XLIFF 1.2 target states that mean "approved as it stands".
 APPROVED_STATES = frozenset({"final", "signed-off"})

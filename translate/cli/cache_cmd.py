@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from translate.cli import cli_error
 from translate.errors import TranslateError, UsageError
+
+if TYPE_CHECKING:
+    from translate.cache import TranslationCache
 
 CACHE_HELP = (
     "CACHE is a cache file, or a batch output folder (its .el2en-cache.sqlite); "
@@ -32,9 +35,14 @@ def cache_file(name: str) -> Path:
 
 
 @contextmanager
-def opened(name: str, max_entries: int | None = None) -> Iterator[object]:
-    """Yield the cache ``name`` names, any library error as a one-line CLI error."""
-    from translate.store import TranslationCache
+def opened(name: str, max_entries: int | None = None) -> Iterator[TranslationCache]:
+    """Yield the cache ``name`` names, any library error as a one-line CLI error.
+
+    Opened without a signature: a damaged, foreign or newer file is reported
+    (one line naming it and the fix) and left exactly as it is, never moved
+    aside or switched to WAL; only a run rebuilds a damaged cache.
+    """
+    from translate.cache import TranslationCache
 
     try:
         with TranslationCache(cache_file(name), None, max_entries) as cache:
@@ -56,10 +64,7 @@ def cache() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats(cache_path: str, as_json: bool) -> None:
     """Print how many translations CACHE holds, its size, hits and misses per signature."""
-    from translate.store import TranslationCache
-
     with opened(cache_path) as store:
-        assert isinstance(store, TranslationCache)
         found = store.stats()
     if as_json:
         data = {
@@ -104,10 +109,7 @@ def stats(cache_path: str, as_json: bool) -> None:
 )
 def prune(cache_path: str, max_entries: int) -> None:
     """Delete the least recently used translations beyond --max-entries."""
-    from translate.store import TranslationCache
-
     with opened(cache_path, max_entries) as store:
-        assert isinstance(store, TranslationCache)
         removed = store.prune(max_entries)
     click.echo(f"removed {removed} translation{'s' if removed != 1 else ''}")
 
@@ -116,15 +118,13 @@ def prune(cache_path: str, max_entries: int) -> None:
 @cache_argument
 def clear(cache_path: str) -> None:
     """Delete every translation in CACHE (every signature)."""
-    from translate.store import TranslationCache
-
     with opened(cache_path) as store:
-        assert isinstance(store, TranslationCache)
         removed = store.clear()
     click.echo(f"removed {removed} translation{'s' if removed != 1 else ''}")
 
 
 def _when(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Return a row's last use as el2en writes times (None: never used)."""
+    from translate.db import utc_text
+
+    return None if timestamp is None else utc_text(timestamp)

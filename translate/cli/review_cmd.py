@@ -23,7 +23,7 @@ _MEMORY_HELP = (
 
 
 def _memory_path(memory: Path | None) -> Path:
-    from translate.store import default_memory_path
+    from translate.memory import default_memory_path
 
     return memory if memory is not None else default_memory_path()
 
@@ -64,8 +64,8 @@ def import_(
     Prints one line per conflict (FILE:LINE) on stderr and a summary on stdout.
     Importing the same file again changes nothing.
     """
+    from translate.memory import TranslationMemory
     from translate.review import import_reviewed
-    from translate.store import TranslationMemory
 
     path = _memory_path(memory)
     try:
@@ -110,14 +110,14 @@ def import_(
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def export(output: Path | None, memory: Path | None, force: bool) -> None:
     """Write the translation memory as TMX 1.4b (OmegaT, Trados, memoQ import it)."""
+    from translate.memory import TranslationMemory
     from translate.review import export_tmx, export_tmx_file
-    from translate.store import TranslationMemory
 
     path = _memory_path(memory)
     if not path.is_file():
         raise click.ClickException(f"{path}: no translation memory here (nothing imported yet)")
     try:
-        with TranslationMemory(path) as tm:
+        with TranslationMemory(path, readonly=True) as tm:
             if output is None or str(output) == "-":
                 sys.stdout.flush()
                 count = export_tmx(tm, sys.stdout.buffer)
