@@ -109,8 +109,21 @@ def _below(path: str | os.PathLike[str], folder: str) -> PurePath:
         raise OutputError(f"{escape(str(path))}: not inside the output folder {folder}") from None
 
 
-def check_writable(path: Path) -> None:
-    """Raise OutputError unless the output ``path`` can be written (its folder must exist)."""
+def check_writable(path: Path, out_folder: str | None = None) -> None:
+    """Raise OutputError unless the output ``path`` can be written (its folder must exist).
+
+    With ``out_folder`` nothing at ``path`` is followed: only a folder there,
+    or a folder el2en cannot write, stops the output.
+    """
+    if out_folder is not None:
+        relative = _below(path, out_folder)
+        with folder_fd(out_folder, relative.parent, create=False) as fd:
+            with contextlib.suppress(FileNotFoundError):
+                if stat.S_ISDIR(os.lstat(relative.name, dir_fd=fd).st_mode):
+                    raise OutputError(f"{escape(str(path))}: is a directory; el2en writes a file")
+            if not os.access(".", os.W_OK | os.X_OK, dir_fd=fd):
+                raise OutputError(f"{escape(str(path))}: folder {path.parent} is not writable")
+        return
     if path.is_dir():
         raise OutputError(f"{path}: is a directory; name a file, or a directory ending in '/'")
     if _is_special(path):
