@@ -56,6 +56,9 @@ class Job:
     outputs: tuple[Output, ...]
     #: The input's path relative to the source folder (batch), or its name.
     key: str = ""
+    #: The output folder the targets lie in (folder outputs): every path below it
+    #: is opened without following links (translate.paths); None for -o FILE.
+    out_folder: str | None = None
 
     @property
     def targets(self) -> list[str]:
@@ -152,7 +155,7 @@ def plan_jobs(
                 str(safe_join(folder, parent / f"{stem}{suffix}")) for suffix in spec.suffixes
             )
             outputs.append(Output(spec.name, targets))
-        jobs.append(Job((name,), tuple(outputs), key=str(relative)))
+        jobs.append(Job((name,), tuple(outputs), key=str(relative), out_folder=output))
     _refuse_collisions(jobs)
     _refuse_overwriting_inputs(jobs)
     return jobs
@@ -229,8 +232,8 @@ def prepare_outputs(job: Job) -> None:
             continue
         path = Path(target)
         if path.parent != Path(""):
-            ensure_folder(path.parent)
-        removed = remove_stale(path)
+            ensure_folder(path.parent, job.out_folder)
+        removed = remove_stale(path, job.out_folder)
         if removed:
             log.info("%s: removed %d temporary file(s) left by a killed run", target, removed)
 
@@ -283,7 +286,7 @@ def run_job(
         if options.only_flagged:
             rows = (s for s in rows if s.flags)
         specs = [get_format(output.format) for output in job.outputs]
-        with atomic_outputs(job.targets, options.durable) as streams:
+        with atomic_outputs(job.targets, options.durable, job.out_folder) as streams:
             # Several writers read the same rows: keep this one document's rows.
             shared = list(rows) if len(specs) > 1 else None
             position = 0
@@ -388,8 +391,8 @@ def check_targets(jobs: Iterable[Job], create_folders: bool = False) -> None:
                 continue
             path = Path(target)
             if create_folders:
-                ensure_folder(path.parent)
-            check_writable(path)
+                ensure_folder(path.parent, job.out_folder)
+            check_writable(path, job.out_folder)
 
 
 __all__ = [
