@@ -88,6 +88,7 @@ def ensure_folder(folder: Path, out_folder: str | None = None) -> None:
     created component by component without following links.
     """
     if out_folder is not None:
+        ensure_folder(Path(out_folder))  # the folder the user named: created as asked
         with folder_fd(out_folder, _below(folder, out_folder), create=True):
             return
     if folder.is_dir():
