@@ -10,7 +10,6 @@ from translate.cli import EXIT_SOME_FAILED, cli_error
 from translate.cli.options import (
     EXIT_CODES_HELP,
     encoding_option,
-    env_help,
     format_option,
     memory_option,
     model_options,
@@ -36,21 +35,6 @@ A rerun skips inputs whose bytes, signature and settings are unchanged and
 whose outputs are intact; it redoes changed inputs and deleted outputs. The
 manifest (OUT/.el2en-manifest.sqlite), the cache (OUT/.el2en-cache.sqlite) and
 the lock (OUT/.el2en.lock) live in OUT; the report is OUT/el2en-report.json.
-
-{
-    env_help(
-        "--model",
-        "--revision",
-        "--backend",
-        "--compute-type",
-        "--device",
-        "--beam",
-        "--threads",
-        "--format",
-        "--encoding",
-        "--cache",
-    )
-}
 
 {EXIT_CODES_HELP}
 """

@@ -30,6 +30,7 @@ ENV_VARS: dict[str, str] = {
     "EL2EN_MODELS_DIR": "the converted-model store (default ~/.cache/el2en/models)",
     "EL2EN_MEMORY": "the translation memory (default ~/.local/share/el2en/memory.sqlite)",
     "EL2EN_CACHE": "--cache",
+    "EL2EN_MIN_SCORE": "--min-score",
 }
 
 
@@ -50,10 +51,26 @@ EXIT_CODES_HELP = (
 )
 
 
-def env_help(*names: str) -> str:
-    """Return a help paragraph naming the environment variables of ``names``' options."""
-    pairs = [f"{var} ({opt})" for var, opt in ENV_VARS.items() if opt in names]
-    return "Environment: " + ", ".join(pairs) + "; the command line wins." if pairs else ""
+def add_environment_help(command: click.Command) -> None:
+    """Append to ``command``'s epilog the environment variables its own parameters read.
+
+    Generated from the parameters' ``envvar``s, so that ``--help`` cannot leave
+    one out (a hand-kept list missed EL2EN_INTER_THREADS and EL2EN_CACHE);
+    subcommands of a group get theirs.
+    """
+    pairs = []
+    for param in command.params:
+        envvar = param.envvar
+        names = [envvar] if isinstance(envvar, str) else list(envvar or ())
+        label = param.opts[-1] if isinstance(param, click.Option) else param.human_readable_name
+        pairs += [f"{name} ({label})" for name in names]
+    paragraph = "Environment: " + ", ".join(pairs) + "; the command line wins."
+    if pairs and paragraph not in (command.epilog or ""):
+        before = f"{command.epilog.rstrip()}\n\n" if command.epilog else ""
+        command.epilog = before + paragraph
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_environment_help(sub)
 
 
 def apply(f: F, *decorators: Callable[[F], F]) -> F:
@@ -63,17 +80,17 @@ def apply(f: F, *decorators: Callable[[F], F]) -> F:
     return f
 
 
-def verbosity(f: F) -> F:
-    """Add -v/--verbose and -q/--quiet."""
+VERBOSE_HELP = (
+    "More messages: -v a line per file, the signature and flagged sentences; "
+    "-vv batches and timings."
+)
+
+
+def verbosity(f: F, verbose_help: str = VERBOSE_HELP) -> F:
+    """Add -v/--verbose (``verbose_help`` says what it adds: a command's own) and -q/--quiet."""
     return apply(
         f,
-        click.option(
-            "-v",
-            "--verbose",
-            count=True,
-            help="More messages: -v a line per file, the signature and flagged sentences; "
-            "-vv batches and timings.",
-        ),
+        click.option("-v", "--verbose", count=True, help=verbose_help),
         click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress."),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from translate.cli import cli_error
@@ -24,7 +26,7 @@ from translate.errors import TranslateError
 )
 @encoding_option
 @segmenter_options
-@verbosity
+@functools.partial(verbosity, verbose_help="More messages: -v the segmentation's signature.")
 def segment(
     inputs: tuple[str, ...],
     output: str,
@@ -43,6 +45,7 @@ def segment(
     from translate.segment import SegmenterOptions
 
     options = SegmenterOptions(ano_teleia_ends_sentence=ano_teleia)
+    jobs.log.info("signature: %s", segmentation_signature(options))
     try:
         planned = jobs.plan_jobs(inputs, output, ["text"])
         (job,) = planned

@@ -13,7 +13,6 @@ from translate.cli import cli_error
 from translate.cli.options import (
     EXIT_CODES_HELP,
     encoding_option,
-    env_help,
     format_option,
     memory_option,
     model_options,
@@ -40,20 +39,6 @@ Examples:
   cat article.txt | el2en translate -              '-' is stdin (and stdout for -o)
   el2en translate a.txt b.txt -f tsv,jsonl -o out/ one file per input and format
   el2en translate old.txt --encoding iso-8859-7
-
-{
-    env_help(
-        "--model",
-        "--revision",
-        "--backend",
-        "--compute-type",
-        "--device",
-        "--beam",
-        "--threads",
-        "--format",
-        "--encoding",
-    )
-}
 
 {EXIT_CODES_HELP}
 """
