@@ -52,7 +52,12 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("text", "translate.formats.text", (".en.txt",), "the English article"),
-        Format("tsv", "translate.formats.tsv", (".el-en.tsv",), "aligned rows, tab-separated"),
+        Format(
+            "tsv", "translate.formats.tsv", (".el-en.tsv",), "aligned rows for programs (not Calc)"
+        ),
+        Format(
+            "xlsx", "translate.formats.xlsx", (".el-en.xlsx",), "a workbook for spreadsheet users"
+        ),
         Format("jsonl", "translate.formats.jsonl", (".el-en.jsonl",), "aligned JSON records"),
         Format("tmx", "translate.formats.tmx", (".el-en.tmx",), "TMX 1.4b translation memory"),
         Format("xliff", "translate.formats.xliff", (".el-en.xlf",), "XLIFF 1.2 for CAT tools"),
