@@ -110,6 +110,26 @@ def _below(path: str | os.PathLike[str], folder: str) -> PurePath:
         raise OutputError(f"{escape(str(path))}: not inside the output folder {folder}") from None
 
 
+def name_problem(target: str, out_folder: str) -> str | None:
+    """Return why ``target`` can never be written below ``out_folder`` (a name too long), or None.
+
+    A batch asks before reading an input, so that an input whose output name
+    the file system cannot hold fails alone instead of stopping the run.
+    """
+    try:
+        limit = int(os.pathconf(out_folder, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        limit = 255
+    for part in _below(target, out_folder).parts:
+        size = len(os.fsencode(part))
+        if size > limit:
+            return (
+                f"output name too long: {escape(part)} is {size} bytes, "
+                f"the file system takes {limit}"
+            )
+    return None
+
+
 def check_writable(path: Path, out_folder: str | None = None) -> None:
     """Raise OutputError unless the output ``path`` can be written (its folder must exist).
 

@@ -133,20 +133,36 @@ def open_document(name: str, encoding: str | None = None, regular_only: bool = F
         return read_stream(stream, name, path, encoding)
 
 
-def _open_regular(name: str) -> BinaryIO:
-    """Open ``name`` for reading if it is a regular file, without ever blocking on a FIFO."""
+class NotRegularFileError(OSError):
+    """A path that had to be a regular file is a FIFO, a device, a socket or a folder."""
+
+
+def open_regular(name: str | os.PathLike[str]) -> BinaryIO:
+    """Open ``name`` for reading if it is a regular file, never blocking on a FIFO.
+
+    The check is made on the opened descriptor (``O_NONBLOCK``, then
+    ``fstat``), so a FIFO or device swapped in after a walk's ``lstat`` is
+    refused too: NotRegularFileError, an OSError like any other open failure.
+    """
     from translate.paths import file_kind
 
     fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise InputError(name, f"not a regular file ({file_kind(mode)}); not read")
+            raise NotRegularFileError(f"not a regular file ({file_kind(mode)}); not read")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+
+
+def _open_regular(name: str) -> BinaryIO:
+    try:
+        return open_regular(name)
+    except NotRegularFileError as exc:
+        raise InputError(name, str(exc)) from None
 
 
 def read_stream(
