@@ -1128,7 +1128,10 @@ def score_plot(result: SystemResult, width: float = 7.0, height: float = 3.2) ->
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 60em; padding: 0 1em;
   color: #1d1d1d; }
-table { border-collapse: collapse; margin: .6em 0 1.2em; }
+table { border-collapse: collapse; margin: .6em 0 1.2em; display: block; max-width: 100%;
+  overflow-x: auto; }
+h1, h2, p { overflow-wrap: anywhere; }
+.scores th:last-child, .scores td:last-child, .comparison td:last-child { text-align: left; }
 th, td { padding: .2em .7em; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 code { font-size: 12px; color: #555; word-break: break-all; }
