@@ -7,60 +7,15 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from conftest import read_pairs
+from conftest import article, batch, make_source, outputs, read_pairs, report, run
 
 from translate.batch import CACHE_NAME, LOCK_NAME, REPORT_NAME, RunCache
-from translate.cli import cli
 from translate.manifest import MANIFEST_NAME
 from translate.types import Translation
 
 GREEK = [el for el, _ in read_pairs()]
-
-
-def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def article(index: int) -> str:
-    """Return a small article of fixture sentences: two paragraphs, a line shared by all."""
-    first = " ".join(GREEK[(index * 3 + k) % len(GREEK)] for k in range(3))
-    return f"{first}\n\n{GREEK[(index + 40) % len(GREEK)]} {GREEK[-1]}\n"
-
-
-def make_source(folder: Path, count: int = 4) -> list[str]:
-    """Write ``count`` articles under ``folder`` (some in a subfolder); return their keys."""
-    keys = []
-    for i in range(count):
-        key = f"a{i}.txt" if i % 2 == 0 else f"sub/deeper/b{i}.el.txt"
-        path = folder / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(article(i), encoding="utf-8")
-        keys.append(key)
-    return keys
-
-
-def batch(model: Path, src: Path, out: Path, *extra: str) -> tuple[int, str, str]:
-    return run("batch", str(src), str(out), "--model", str(model), *extra)
-
-
-def report(out: Path) -> Any:
-    """Return the report the last run wrote into ``out``."""
-    return json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))
-
-
-def outputs(out: Path) -> dict[str, bytes]:
-    """Return every output file under ``out`` (not the manifest, cache, lock or report)."""
-    found = {}
-    for path in sorted(out.rglob("*")):
-        name = path.name
-        if path.is_file() and not name.startswith(".") and name != REPORT_NAME:
-            found[path.relative_to(out).as_posix()] = path.read_bytes()
-    return found
 
 
 def mtimes(out: Path) -> dict[str, int]:
@@ -218,7 +173,8 @@ def test_deleted_or_damaged_outputs_are_written_again(fixture_model: Path, tmp_p
     }
     assert outputs(out) == first
     # Another set of formats is another job.
-    code, _, _ = batch(fixture_model, src, out, "-f", "jsonl", "--no-cache")
+    code, _, err = batch(fixture_model, src, out, "-f", "jsonl", "--no-cache")
+    assert code == 0, err
     assert report(out)["files"]["translated"] == 3
 
 
@@ -327,7 +283,8 @@ def test_output_inside_source_is_not_read_back(fixture_model: Path, tmp_path: Pa
     make_source(src, 2)
     code, _, _ = batch(fixture_model, src, src / "en", "-f", "text")
     assert code == 0
-    code, _, _ = batch(fixture_model, src, src / "en", "-f", "text")
+    code, _, err = batch(fixture_model, src, src / "en", "-f", "text")
+    assert code == 0, err
     assert report(src / "en")["files"]["seen"] == 2
 
 

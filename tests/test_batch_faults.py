@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_batch import batch, make_source, outputs, report
+from conftest import batch, make_source, outputs, report
 
 from translate.manifest import MANIFEST_NAME, Manifest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_batch import batch, make_source, run
+from conftest import batch, make_source, run
 
 from translate.batch import CACHE_NAME
 

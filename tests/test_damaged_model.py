@@ -16,8 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SEED
-from test_models_cli import EL2EN, environment, one_line_error, suggestions_exist
+from conftest import EL2EN, SEED, environment, one_line_error, suggestions_exist
 
 LOCAL_FIX = "replace the model folder with a good copy (download or copy it again)"
 

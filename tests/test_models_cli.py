@@ -7,41 +7,23 @@ store works on its own copy of it.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shlex
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import click
 import pytest
-from conftest import ROOT
-
-EL2EN = [sys.executable, "-m", "translate"]
-
-
-def environment(store: Path) -> dict[str, str]:
-    """Return an environment with only this store, offline, and no other EL2EN_ setting."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EL2EN_")}
-    env.update(EL2EN_MODELS_DIR=str(store), HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
-    return env
-
-
-def el2en(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*EL2EN, *args], env=environment(store), capture_output=True, text=True, timeout=120
-    )
-
-
-def one_line_error(done: subprocess.CompletedProcess[str], code: int) -> str:
-    """Assert that a command failed with ``code`` and one line on stderr; return the line."""
-    assert done.returncode == code, done.stderr
-    assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1, done.stderr
-    assert "Usage:" not in done.stderr and "Traceback" not in done.stderr
-    return done.stderr.rstrip("\n")
+from conftest import (
+    EL2EN,
+    ROOT,
+    SUGGESTION,
+    check_command,
+    el2en,
+    environment,
+    one_line_error,
+    suggestions_exist,
+)
 
 
 @pytest.fixture(scope="module")
@@ -219,42 +201,6 @@ def test_offline_fetch_suggests_commands_that_exist(tmp_path: Path) -> None:
 
 
 # -- every command that a message suggests exists, with its options --------
-
-SUGGESTION = re.compile(r"'(el2en [^']*)'")
-
-
-def suggestions_exist(message: str) -> list[str]:
-    """Assert that every 'el2en ...' command quoted in ``message`` exists; return them."""
-    found = SUGGESTION.findall(message)
-    for command in found:
-        check_command(command)
-    return found
-
-
-def check_command(command: str) -> None:
-    """Assert that ``command`` names el2en commands and options that exist."""
-    from translate.cli import cli
-
-    current: click.Command = cli
-    words = shlex.split(command)[1:]
-    skip_value = False
-    for word in words:
-        if skip_value:
-            skip_value = False
-            continue
-        if word.startswith("-"):
-            options = {
-                opt: p
-                for p in current.params
-                if isinstance(p, click.Option)
-                for opt in (*p.opts, *p.secondary_opts)
-            }
-            assert word in options or word in ("-h", "--help"), f"{command}: no option {word}"
-            skip_value = word in options and not options[word].is_flag
-        elif isinstance(current, click.Group):
-            assert word in current.commands, f"{command}: no command {word!r}"
-            current = current.commands[word]
-        # else: an argument (a model, a folder)
 
 
 def test_every_suggestion_in_the_source_exists() -> None:
