@@ -18,11 +18,12 @@ Nothing here prints, exits or parses options; errors are
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -31,9 +32,10 @@ from translate.errors import InputError, OutputError, UsageError
 from translate.read import STDIN, Document, open_document
 
 if TYPE_CHECKING:
-    from translate.pipeline import TranslateConfig, Translator
+    from translate.pipeline import CacheSink, TranslateConfig, Translator
+    from translate.qa import QAOptions
     from translate.segment import SegmenterOptions
-    from translate.types import Sentence
+    from translate.types import Sentence, Translation
 
 log = logging.getLogger("translate")
 
@@ -67,21 +69,53 @@ class Job:
 
 
 @dataclass(slots=True)
-class JobResult:
-    """What running a job did."""
+class JobOutcome:
+    """What became of one job: counts, hashes, or why it failed.
+
+    One type for every front end and engine.  It is small and picklable (a Ray
+    actor sends it back to the driver), so it holds no open document: only the
+    inputs' hashes and sizes as read, and the outputs' hashes.
+    """
 
     job: Job
+    #: None when the job succeeded; else one line saying why it failed.
+    error: str | None = None
+    #: sha256 of each input's bytes, as read (the same read that was translated).
+    input_sha256: tuple[str, ...] = ()
+    #: Bytes read from all inputs.
+    input_bytes: int = 0
+    #: sha256 of each output file written, by path (batch jobs, for the manifest).
+    outputs: dict[str, str] = field(default_factory=dict)
     sentences: int = 0
-    #: Sentences to review: with at least one warning flag (info flags are not work).
+    #: Sentences with at least one flag.
     flagged: int = 0
     flags: Counter[str] = field(default_factory=Counter)
     #: Sentences whose translation came from the cache.
     cached: int = 0
     seconds: float = 0.0
-    #: Input documents as read (hash and size of each).
-    documents: list[Document] = field(default_factory=list)
-    #: Flagged sentences, kept for reports when asked for.
+    #: Flagged sentences, kept for -v listings when RunOptions.keep_flagged asks.
     flagged_sentences: list[Sentence] = field(default_factory=list)
+    #: The model's new translations of this job (batch jobs): the driver commits
+    #: them to the cross-run cache with the job, so they travel here, not aside.
+    fresh: dict[str, Translation] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Task:
+    """A job to run, with its inputs when the driver has read them already.
+
+    The batch driver reads an input to decide whether it must be redone (its
+    hash); handing that read on means a redone input is read once, not again.
+    """
+
+    job: Job
+    documents: list[Document] | None = None
+
+    def close(self) -> None:
+        """Free the inputs read ahead (an engine that reads them elsewhere calls this)."""
+        for doc in self.documents or ():
+            doc.close()
+        self.documents = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +128,9 @@ class RunOptions:
     encoding: str | None = None
     #: fsync outputs before renaming them (batch jobs, whose manifest follows).
     durable: bool = False
-    #: QA thresholds (translate.qa.QAOptions); None turns the QA stage off.
-    qa: object | None = None
-    #: Keep flagged sentences in the JobResult (for -v listings and reports).
+    #: QA thresholds; None turns the QA stage off.
+    qa: QAOptions | None = None
+    #: Keep flagged sentences in the JobOutcome (for -v listings).
     keep_flagged: bool = False
 
 
@@ -127,35 +161,43 @@ def plan_jobs(
     """
     from translate.formats import get_format
 
+    specs = [(spec.name, spec.suffixes) for spec in map(get_format, formats)]
+    return _plan(inputs, output, specs, root)
+
+
+def _plan(
+    inputs: Sequence[str],
+    output: str,
+    specs: Sequence[tuple[str, tuple[str, ...]]],
+    root: Path | None,
+) -> list[Job]:
+    """Return the jobs writing ``inputs`` to ``output`` in each (format, suffixes) of ``specs``."""
     if not inputs:
         raise UsageError("no input given")
     if list(inputs).count(STDIN) > 1:
         raise UsageError("stdin ('-') can be given only once")
-    specs = [get_format(name) for name in formats]
     if not is_folder_target(output):
         if len(specs) > 1:
             raise UsageError(f"{len(specs)} formats need a folder to write to: -o DIR/")
-        (spec,) = specs
-        if len(spec.suffixes) > 1:
-            raise UsageError(
-                f"format {spec.name} writes {len(spec.suffixes)} files; give a folder: -o DIR/"
-            )
-        job = Job(tuple(inputs), (Output(spec.name, (output,)),), key=output)
+        ((name, suffixes),) = specs
+        if len(suffixes) > 1:
+            raise UsageError(f"format {name} writes {len(suffixes)} files; give a folder: -o DIR/")
+        job = Job(tuple(inputs), (Output(name, (output,)),), key=output)
         _refuse_overwriting_inputs([job])
         return [job]
     folder = Path(output)
     jobs = []
-    for name in inputs:
-        relative = _relative_name(name, root)
+    for input_name in inputs:
+        relative = _relative_name(input_name, root)
         stem = output_stem(relative.name)
         parent = relative.parent
         outputs = []
-        for spec in specs:
+        for name, suffixes in specs:
             targets = tuple(
-                str(safe_join(folder, parent / f"{stem}{suffix}")) for suffix in spec.suffixes
+                str(safe_join(folder, parent / f"{stem}{suffix}")) for suffix in suffixes
             )
-            outputs.append(Output(spec.name, targets))
-        jobs.append(Job((name,), tuple(outputs), key=str(relative), out_folder=output))
+            outputs.append(Output(name, targets))
+        jobs.append(Job((input_name,), tuple(outputs), key=str(relative), out_folder=output))
     _refuse_collisions(jobs)
     _refuse_overwriting_inputs(jobs)
     return jobs
@@ -262,26 +304,33 @@ def run_job(
     options: RunOptions,
     documents: list[Document] | None = None,
     progress: Callable[[int], None] | None = None,
-) -> JobResult:
+    sink: CacheSink | None = None,
+) -> JobOutcome:
     """Translate the job's inputs and write all its outputs; return what was done.
 
     ``documents`` are the job's inputs if the caller read them already (to
     check every input before loading the model); they are closed here.
     ``progress`` is called with the number of sentences finished since its
-    last call.
+    last call; ``sink`` receives the model's new translations.
     """
     from translate.formats import get_format
     from translate.output import atomic_outputs
 
     started = time.perf_counter()
-    result = JobResult(job)
+    result = JobOutcome(job)
     if documents is None:
         documents = open_inputs(job, options.encoding)
-    result.documents = documents
+    result.input_sha256 = tuple(doc.sha256 for doc in documents)
+    result.input_bytes = sum(doc.size for doc in documents)
     try:
         prepare_outputs(job)
         sentences = document_stream(documents, translator.config.segmenter)
-        translated = translator.translate(sentences, progress=progress)
+        signature = translator.signature
+        if translator.terms is not None:  # gloss: names the entries this document matched
+            listed = list(sentences)
+            signature = translator.document_signature(listed)
+            sentences = iter(listed)
+        translated = translator.translate(sentences, progress=progress, sink=sink)
         rows = _counted(_checked(translated, options), result, options)
         if options.only_flagged:
             rows = (s for s in rows if s.flags)
@@ -295,7 +344,7 @@ def run_job(
                 spec.write(
                     rows if shared is None else shared,
                     streams[position : position + count],
-                    translator.signature,
+                    signature,
                 )
                 position += count
     finally:
@@ -311,11 +360,11 @@ def _checked(sentences: Iterator[Sentence], options: RunOptions) -> Iterator[Sen
         return sentences
     from translate import qa
 
-    return qa.annotate(sentences, options.qa)  # type: ignore[arg-type]
+    return qa.annotate(sentences, options.qa)
 
 
 def _counted(
-    sentences: Iterator[Sentence], result: JobResult, options: RunOptions
+    sentences: Iterator[Sentence], result: JobOutcome, options: RunOptions
 ) -> Iterator[Sentence]:
     from translate.flags import CACHED, needs_review
 
@@ -331,9 +380,62 @@ def _counted(
         yield sentence
 
 
+def file_sha256(path: str) -> str:
+    """Return the sha256 of the file at ``path``'s bytes (an output, to record it)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run_one(task: Task, translator: Translator, options: RunOptions) -> JobOutcome:
+    """Run one batch job and return its outcome (an unreadable input is an outcome too).
+
+    The per-document job every engine runs (the Ray actors too).  Each
+    document's id is the job's key (its path relative to the source folder),
+    so the outputs do not depend on where the source folder is.  An empty
+    input is a failure (a nightly job's empty article is a broken export) and
+    writes nothing.  Output errors and signals propagate: they stop the run.
+    """
+    job = task.job
+    documents, task.documents = task.documents, None
+    if documents is None:
+        try:
+            documents = open_inputs(job, options.encoding)
+        except InputError as exc:
+            return JobOutcome(job, error=exc.problem)
+    if not any(line.strip() for doc in documents for line in doc.lines()):
+        for doc in documents:
+            doc.close()
+        return JobOutcome(
+            job,
+            error="empty: no text to translate",
+            input_sha256=tuple(doc.sha256 for doc in documents),
+        )
+    for doc in documents:
+        doc.doc_id = job.key
+    fresh = _Collected()
+    outcome = run_job(job, translator, options, documents, sink=fresh)
+    outcome.outputs = {target: file_sha256(target) for target in job.targets}
+    outcome.fresh = fresh.items
+    return outcome
+
+
+class _Collected:
+    """A job's new translations, collected to travel in its outcome (a CacheSink)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Translation] = {}
+
+    def put_many(self, items: Mapping[str, Translation]) -> None:
+        """Keep the model's own translations (never one taken from a cache or memory)."""
+        self.items.update((key, t) for key, t in items.items() if t.origin is None)
+
+
 def memory_path(given: str | None, disabled: bool = False) -> Path | None:
     """Return the translation memory to use: ``given``, else the default one if it exists."""
-    from translate.store import default_memory_path
+    from translate.memory import default_memory
 
     if disabled:
         return None
@@ -347,34 +449,160 @@ def memory_path(given: str | None, disabled: bool = False) -> Path | None:
             )
             return None
         return path
-    default = default_memory_path()
-    return default if default.is_file() else None
+    return default_memory()  # None, with a warning, when the home cannot be read
 
 
 @contextlib.contextmanager
-def open_translator(
+def open_translator(config: TranslateConfig, *, memory: Path | None = None) -> Iterator[Translator]:
+    """Yield a Translator with its translation memory (its state is in the signature)."""
+    from translate.memory import TranslationMemory
+    from translate.pipeline import Translator
+
+    with contextlib.ExitStack() as stack:
+        tm = stack.enter_context(TranslationMemory(memory, readonly=True)) if memory else None
+        yield Translator(config, memory=tm)
+
+
+#: Advances a progress display by a number of units.
+Advance = Callable[[int], None]
+#: A progress display: called with (total or None, unit, label), it gives a
+#: context manager yielding the callback that advances it.
+ProgressDisplay = Callable[[int | None, str, str], contextlib.AbstractContextManager[Advance]]
+
+
+def translate_files(
+    inputs: Sequence[str],
+    output: str,
+    options: RunOptions,
     config: TranslateConfig,
     *,
     memory: Path | None = None,
     cache: Path | None = None,
-    cache_size: int | None = None,
-) -> Iterator[Translator]:
-    """Yield a Translator with its translation memory and cross-run cache, closed after.
+    cache_rows: int | None = None,
+    progress: ProgressDisplay | None = None,
+    on_outcome: Callable[[JobOutcome], None] | None = None,
+) -> list[JobOutcome]:
+    """Translate ``inputs`` into ``output`` (``-``, a file or a folder): ``el2en translate``.
 
-    The cache is keyed by the translator's signature, so it opens once the
-    model is loaded; the memory's state is part of that signature.
+    Plans the jobs, checks every target and reads every input (once) before
+    the model loads, so a bad input or an unwritable output costs no model
+    load; then runs each job and returns the outcomes.  ``cache`` is a
+    cross-run cache file (keyed by the signature, so opened after the model).
+    ``progress`` draws sentences for one input, documents for several.
     """
-    from translate.pipeline import Translator
-    from translate.store import DEFAULT_CACHE_ENTRIES, TranslationCache, TranslationMemory
+    from translate.cache import DEFAULT_CACHE_ENTRIES, TranslationCache
 
+    planned = plan_jobs(inputs, output, options.formats)
+    check_targets(planned, create_folders=is_folder_target(output))
+    outcomes: list[JobOutcome] = []
     with contextlib.ExitStack() as stack:
-        tm = stack.enter_context(TranslationMemory(memory)) if memory else None
-        translator = Translator(config, memory=tm)
+        documents: list[list[Document]] = []
+        for job in planned:
+            documents.append(open_inputs(job, options.encoding))
+            stack.callback(_close_all, documents[-1])
+        translator = stack.enter_context(open_translator(config, memory=memory))
+        log.info("signature: %s", translator.signature)
+        store = None
         if cache is not None:
-            translator.cache = stack.enter_context(
-                TranslationCache(cache, translator.signature, cache_size or DEFAULT_CACHE_ENTRIES)
+            store = stack.enter_context(
+                TranslationCache(cache, translator.signature, cache_rows or DEFAULT_CACHE_ENTRIES)
             )
-        yield translator
+            translator.cache = store
+        many = len(planned) > 1
+        if progress is None:
+            bar: contextlib.AbstractContextManager[Advance] = contextlib.nullcontext(_ignore)
+        elif many:
+            bar = progress(len(planned), "docs", f"{len(planned)} files")
+        else:
+            total = count_sentences(documents[0], config.segmenter)
+            bar = progress(total, "sentences", _label(planned[0].inputs))
+        with bar as advance:
+            for job, docs in zip(planned, documents, strict=True):
+                outcome = run_job(
+                    job, translator, options, docs, progress=None if many else advance, sink=store
+                )
+                if many:
+                    advance(1)
+                outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+    return outcomes
+
+
+def _ignore(count: int) -> None:
+    """Advance no progress display."""
+
+
+def _label(inputs: Sequence[str]) -> str:
+    return "stdin" if tuple(inputs) == (STDIN,) else ", ".join(inputs)
+
+
+def _close_all(documents: list[Document]) -> None:
+    for doc in documents:
+        doc.close()
+
+
+def count_sentences(documents: Iterable[Document], segmenter: SegmenterOptions) -> int:
+    """Return how many sentences the documents hold (a progress display's total)."""
+    from translate.read import paragraphs
+    from translate.segment import segment
+
+    return sum(
+        sum(1 for _ in segment(p.text, segmenter)) for doc in documents for p in paragraphs(doc)
+    )
+
+
+#: ``el2en segment``'s formats and the suffix of the file each writes into a folder.
+SEGMENT_FORMATS: dict[str, str] = {"text": ".sentences.txt", "jsonl": ".sentences.jsonl"}
+
+
+def segment_files(
+    inputs: Sequence[str],
+    output: str,
+    fmt: str,
+    segmenter: SegmenterOptions,
+    encoding: str | None = None,
+) -> list[JobOutcome]:
+    """Split ``inputs`` into sentences, into ``output`` as ``translate`` would: ``el2en segment``.
+
+    ``output`` is ``-``, a file (all inputs, one after another) or a folder
+    (one ``X.sentences.txt`` or ``.jsonl`` per input).  Every input is read
+    once and checked before anything is written; each output is written
+    atomically.  No model is loaded.
+    """
+    from translate.formats.segments import segmentation_signature, write_jsonl, write_text
+    from translate.output import atomic_output
+
+    if fmt not in SEGMENT_FORMATS:
+        raise UsageError(f"segment format {fmt!r}: choose one of {', '.join(SEGMENT_FORMATS)}")
+    planned = _plan(inputs, output, [(fmt, (SEGMENT_FORMATS[fmt],))], None)
+    check_targets(planned, create_folders=is_folder_target(output))
+    outcomes: list[JobOutcome] = []
+    with contextlib.ExitStack() as stack:
+        documents: list[list[Document]] = []
+        for job in planned:
+            documents.append(open_inputs(job, encoding))
+            stack.callback(_close_all, documents[-1])
+        for job, docs in zip(planned, documents, strict=True):
+            started = time.perf_counter()
+            outcome = JobOutcome(
+                job,
+                input_sha256=tuple(doc.sha256 for doc in docs),
+                input_bytes=sum(doc.size for doc in docs),
+            )
+            prepare_outputs(job)
+            (target,) = job.targets
+            with atomic_output(target) as stream:
+                sentences = document_stream(docs, segmenter, normalised=False)
+                if fmt == "jsonl":
+                    outcome.sentences = write_jsonl(
+                        sentences, stream, segmentation_signature(segmenter)
+                    )
+                else:
+                    outcome.sentences = write_text(sentences, stream)
+            outcome.seconds = time.perf_counter() - started
+            outcomes.append(outcome)
+    return outcomes
 
 
 def check_targets(jobs: Iterable[Job], create_folders: bool = False) -> None:
@@ -398,14 +626,17 @@ def check_targets(jobs: Iterable[Job], create_folders: bool = False) -> None:
 __all__ = [
     "InputError",
     "Job",
-    "JobResult",
+    "JobOutcome",
     "Output",
     "OutputError",
     "RunOptions",
+    "Task",
     "check_targets",
+    "file_sha256",
     "is_folder_target",
     "open_inputs",
     "plan_jobs",
     "run_job",
+    "run_one",
     "safe_join",
 ]

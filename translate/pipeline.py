@@ -97,11 +97,11 @@ def check_config(config: TranslateConfig) -> None:
         )
 
 
-class TranslationStore(Protocol):
-    """Translations kept outside a run: a cross-run cache or a translation memory.
+class CacheLookup(Protocol):
+    """Where the pipeline looks for translations made before: a cross-run cache.
 
-    Keys are normalised source strings.  A store is bound to one signature (a
-    cache keys its rows by every field that can change a translation), so the
+    Keys are normalised source strings.  A cache is bound to one signature (it
+    keys its rows by every field that can change a translation), so the
     pipeline only asks for text.
     """
 
@@ -109,12 +109,21 @@ class TranslationStore(Protocol):
         """Return the stored translations of those ``keys`` that have one."""
         ...
 
+
+class CacheSink(Protocol):
+    """Where the model's new translations of one call to :meth:`Translator.translate` go.
+
+    Separate from the lookup: a batch collects a document's new entries to
+    commit them with the document, ``translate --cache`` writes them at once,
+    and a read-only lookup never has to pretend it can store.
+    """
+
     def put_many(self, items: Mapping[str, Translation]) -> None:
-        """Store the model's translations of ``items``' keys."""
+        """Keep the model's translations of ``items``' keys."""
         ...
 
 
-class MemoryStore(TranslationStore, Protocol):
+class MemoryStore(CacheLookup, Protocol):
     """Reviewers' translations of whole sentences (see translate.store.TranslationMemory)."""
 
     def fingerprint(self) -> str:
@@ -139,7 +148,7 @@ class Translator:
         model: ResolvedModel | None = None,
         *,
         backend: Backend | None = None,
-        cache: TranslationStore | None = None,
+        cache: CacheLookup | None = None,
         memory: MemoryStore | None = None,
     ) -> None:
         self.config = config
@@ -179,19 +188,25 @@ class Translator:
         self,
         sentences: Iterable[Sentence],
         progress: Callable[[int], None] | None = None,
+        sink: CacheSink | None = None,
     ) -> Iterator[Sentence]:
         """Yield each sentence with its translation and flags, in the order given.
 
         ``progress`` is called with a number of sentences each time a batch is
         done (pro rata within a window), so a bar moves while a window decodes.
+        ``sink`` receives the model's new translations (for a cross-run cache).
         """
         for _, document in groupby(sentences, key=lambda s: s.doc_id):
             seen = _Lru(self.config.cache_size)  # this document's repeats only
             for window in windows(document, self.config.window):
-                yield from self._translate_window(window, seen, progress)
+                yield from self._translate_window(window, seen, progress, sink)
 
     def _translate_window(
-        self, window: list[Sentence], seen: _Lru, progress: Callable[[int], None] | None = None
+        self,
+        window: list[Sentence],
+        seen: _Lru,
+        progress: Callable[[int], None] | None = None,
+        sink: CacheSink | None = None,
     ) -> list[Sentence]:
         human = self.memory.get_many([s.normalised for s in window]) if self.memory else {}
         plans = [[] if s.normalised in human else self._plan(s) for s in window]
@@ -227,8 +242,8 @@ class Translator:
             )
             fresh = dict(zip(todo, results, strict=True))
             known.update(fresh)
-            if self.cache is not None:
-                self.cache.put_many(fresh)
+            if sink is not None:
+                sink.put_many(fresh)
         for piece in pieces:
             seen.put(piece, known[piece])
         ticker.finish()

@@ -162,7 +162,7 @@ def batch(
             force=force,
             cache_path=cache_path,
             use_cache=not no_cache,
-            cache_size=cache_size,
+            cache_rows=cache_size,
             report_path=report_path,
             root=root,
             memory=memory_path(memory, no_memory),

@@ -12,10 +12,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from translate.jobs import JobResult
+    from translate.jobs import JobOutcome
 
 log = logging.getLogger("translate")
 
@@ -71,7 +71,7 @@ def progress_bar(
         yield bar.update
 
 
-def summary(results: list[JobResult], seconds: float) -> str:
+def summary(results: list[JobOutcome], seconds: float) -> str:
     """Return the closing line: what was written, how many sentences and flags, how long."""
     sentences = sum(r.sentences for r in results)
     flagged = sum(r.flagged for r in results)
@@ -86,7 +86,7 @@ def summary(results: list[JobResult], seconds: float) -> str:
     )
 
 
-def log_job(result: JobResult) -> None:
+def log_job(result: JobOutcome) -> None:
     """Log one line per job (-v) and each flagged sentence (-v)."""
     inputs = ", ".join(result.job.inputs)
     targets = ", ".join("stdout" if t == "-" else t for t in result.job.targets)
@@ -114,13 +114,3 @@ def log_job(result: JobResult) -> None:
 def _clip(text: str, width: int = 70) -> str:
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
-
-
-def count_sentences(documents: list[Any], segmenter: Any) -> int:
-    """Return how many sentences the documents hold (for a bar's total)."""
-    from translate.read import paragraphs
-    from translate.segment import segment
-
-    return sum(
-        sum(1 for _ in segment(p.text, segmenter)) for doc in documents for p in paragraphs(doc)
-    )

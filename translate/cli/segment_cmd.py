@@ -14,12 +14,19 @@ from translate.errors import TranslateError
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("-o", "--output", default="-", show_default=True, help="Output file or '-'.")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    help="Output file, '-' for stdout, or a folder (ending in '/'; created if missing) "
+    "for one X.sentences.txt (or .jsonl) per input.",
+)
 @click.option(
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(["text", "jsonl"]),
+    type=click.Choice(["text", "jsonl"]),  # translate.jobs.SEGMENT_FORMATS
     default="text",
     show_default=True,
     help="text: one sentence per line, blank line between paragraphs; jsonl: with spans.",
@@ -39,26 +46,13 @@ def segment(
     """Split Greek INPUT files into sentences, to audit the splits before translating."""
     setup_logging(verbose, quiet)
     from translate import jobs
-    from translate.formats.segments import segmentation_signature, write_jsonl, write_text
-    from translate.output import atomic_output
+    from translate.formats.segments import segmentation_signature
     from translate.read import check_encoding_option
     from translate.segment import SegmenterOptions
 
     options = SegmenterOptions(ano_teleia_ends_sentence=ano_teleia)
     jobs.log.info("signature: %s", segmentation_signature(options))
     try:
-        planned = jobs.plan_jobs(inputs, output, ["text"])
-        (job,) = planned
-        documents = jobs.open_inputs(job, check_encoding_option(encoding))
-        try:
-            with atomic_output(output) as stream:
-                sentences = jobs.document_stream(documents, options, normalised=False)
-                if fmt == "jsonl":
-                    write_jsonl(sentences, stream, segmentation_signature(options))
-                else:
-                    write_text(sentences, stream)
-        finally:
-            for doc in documents:
-                doc.close()
+        jobs.segment_files(inputs, output, fmt, options, check_encoding_option(encoding))
     except TranslateError as exc:
         raise cli_error(exc) from None

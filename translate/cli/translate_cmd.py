@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,7 @@ from translate.cli.options import (
     translate_config,
     verbosity,
 )
-from translate.cli.report import (
-    count_sentences,
-    log_job,
-    on_terminal,
-    progress_bar,
-    setup_logging,
-    summary,
-)
+from translate.cli.report import log_job, on_terminal, progress_bar, setup_logging, summary
 from translate.errors import TranslateError
 
 EPILOG = f"""\b
@@ -93,6 +87,7 @@ def translate(
     from translate.formats import parse_formats
     from translate.read import check_encoding_option
 
+    started = time.perf_counter()
     try:
         qa = pop_qa_config(settings)
         options = jobs.RunOptions(
@@ -102,64 +97,24 @@ def translate(
             qa=qa,
             keep_flagged=verbose > 0,
         )
-        stores = {
-            "memory": jobs.memory_path(memory, no_memory),
-            "cache": Path(cache) if cache else None,
-        }
-        run(inputs, output, options, translate_config(**settings), stores, quiet)
+        outcomes = jobs.translate_files(
+            inputs,
+            output,
+            options,
+            translate_config(**settings),
+            memory=jobs.memory_path(memory, no_memory),
+            cache=Path(cache) if cache else None,
+            progress=None if quiet or not on_terminal() else _bar,
+            on_outcome=log_job,
+        )
     except TranslateError as exc:
         raise cli_error(exc) from None
-
-
-def run(
-    inputs: tuple[str, ...],
-    output: str,
-    options: Any,
-    config: Any,
-    stores: dict[str, Any],
-    quiet: bool,
-) -> None:
-    """Plan, read every input (once), load the model, run each job, report."""
-    from translate import jobs
-
-    started = time.perf_counter()
-    planned = jobs.plan_jobs(inputs, output, options.formats)
-    jobs.check_targets(planned, create_folders=jobs.is_folder_target(output))
-    # Every input is read (once) and checked before the model loads.
-    documents = []
-    with contextlib.ExitStack() as stack:
-        for job in planned:
-            documents.append(jobs.open_inputs(job, options.encoding))
-            stack.callback(_close, documents[-1])
-        translator = stack.enter_context(jobs.open_translator(config, **stores))
-        jobs.log.info("signature: %s", translator.signature)
-        results = []
-        many = len(planned) > 1
-        total = len(planned) if many else _total(documents[0], config, quiet)
-        label = f"{len(planned)} files" if many else _name(planned[0].inputs)
-        with progress_bar(total, "docs" if many else "sentences", label, not quiet) as advance:
-            for job, docs in zip(planned, documents, strict=True):
-                result = jobs.run_job(
-                    job, translator, options, docs, progress=None if many else advance
-                )
-                if many:
-                    advance(1)
-                results.append(result)
-                log_job(result)
     if not quiet and on_terminal():
-        click.echo(summary(results, time.perf_counter() - started), err=True)
+        click.echo(summary(outcomes, time.perf_counter() - started), err=True)
 
 
-def _total(documents: list[Any], config: Any, quiet: bool) -> int | None:
-    if quiet or not on_terminal():
-        return None
-    return count_sentences(documents, config.segmenter)
-
-
-def _name(inputs: tuple[str, ...]) -> str:
-    return "stdin" if inputs == ("-",) else ", ".join(inputs)
-
-
-def _close(documents: list[Any]) -> None:
-    for doc in documents:
-        doc.close()
+def _bar(
+    total: int | None, unit: str, label: str
+) -> contextlib.AbstractContextManager[Callable[[int], None]]:
+    """Return the terminal's progress bar (translate_files opens it once the model is loaded)."""
+    return progress_bar(total, unit, label, True)

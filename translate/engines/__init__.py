@@ -2,8 +2,8 @@
 
 An engine is looked up by name in :data:`ENGINES` and imported only when
 chosen (Ray is an optional extra).  Every engine runs the same per-document
-job (:func:`translate.jobs.run_job`: read, segment, translate, check, write
-atomically) and hands each finished job's :class:`JobOutcome` back to the
+job (:func:`translate.jobs.run_one`: read, segment, translate, check, write
+atomically) and hands each finished job's :class:`~translate.jobs.JobOutcome` back to the
 driver through ``on_outcome``, in the driver's process: the driver alone
 commits outcomes to the manifest and writes the translation cache, so resume,
 skip-unchanged and the report are the same whatever the engine.
@@ -12,16 +12,13 @@ skip-unchanged and the report are the same whatever the engine.
 from __future__ import annotations
 
 import importlib
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from translate.errors import BackendError
 
 if TYPE_CHECKING:
-    from translate.jobs import Job, RunOptions
-    from translate.pipeline import TranslateConfig
+    from translate.jobs import JobOutcome, RunOptions, Task
 
 #: Engine name -> "module:class".  The class takes the engine's own options.
 ENGINES: dict[str, str] = {
@@ -30,36 +27,25 @@ ENGINES: dict[str, str] = {
 }
 
 
-@dataclass(slots=True)
-class JobOutcome:
-    """What became of one job, small and picklable (it may cross process boundaries)."""
-
-    job: Job
-    #: None when the job succeeded; else one line saying why it failed.
-    error: str | None = None
-    #: sha256 and size of each input's bytes, as read.
-    input_sha256: tuple[str, ...] = ()
-    input_bytes: int = 0
-    #: sha256 of each output file written, by path.
-    outputs: dict[str, str] = field(default_factory=dict)
-    sentences: int = 0
-    flagged: int = 0
-    cached: int = 0
-    flags: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
-
-
 class Engine(Protocol):
-    """Runs jobs and reports each outcome to the driver as soon as it is known."""
+    """Runs jobs and reports each outcome to the driver as soon as it is known.
+
+    An engine class is built with the driver's loaded Translator (the driver
+    needs it for the signature anyway, and an engine never loads a second one)
+    and the engine's own options; it refuses options meant for another engine.
+    """
 
     def run(
         self,
-        jobs: Sequence[Job],
-        config: TranslateConfig,
+        tasks: Iterable[Task],
         options: RunOptions,
         on_outcome: Callable[[JobOutcome], None],
     ) -> None:
-        """Run every job; call ``on_outcome`` once per job, in the driver's process."""
+        """Run every task; call ``on_outcome`` once per task, in the driver's process.
+
+        ``tasks`` may be a generator that decides as it goes (the batch
+        driver's): an engine consumes it once, in order.
+        """
         ...
 
 

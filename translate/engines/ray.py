@@ -4,10 +4,10 @@ One row per document (never one per sentence: a sentence-level plan would
 shuffle for nothing and could split a document's batches, so its bytes would
 depend on its neighbours).  Each actor of a fixed-size pool holds one
 :class:`~translate.pipeline.Translator` and runs, per row, the local engine's
-:func:`~translate.engines.local.run_one`: read, segment, translate, check, and
+:func:`~translate.jobs.run_one`: read, segment, translate, check, and
 write atomically to the job's outputs, which must therefore be on a
 filesystem every node shares.  The driver reads each finished row as Ray Data
-streams it back and hands its :class:`~translate.engines.JobOutcome` to
+streams it back and hands its :class:`~translate.jobs.JobOutcome` to
 ``on_outcome`` in its own process, so the manifest, resume, skip-unchanged and
 the report are the local engine's.
 
@@ -25,8 +25,8 @@ its signature differs from the driver's.
 
 The translation cache has one writer, the driver: actors consult none (a hit
 would write its LRU time, and the SQLite file would have to be on every node)
-and send their new translations back with each outcome, for the driver to
-commit with the document.
+and their new translations travel back in each outcome (``JobOutcome.fresh``),
+for the driver to commit with the document.
 
 Ray is imported here only: this module is imported when ``--engine ray`` is
 chosen, and a missing ``el2en[ray]`` extra becomes one line in
@@ -42,14 +42,13 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ray  # the optional extra: el2en[ray]
 
-from translate.engines import JobOutcome
 from translate.errors import (
     BackendError,
     ModelError,
@@ -57,11 +56,12 @@ from translate.errors import (
     TranslateError,
     UsageError,
 )
+from translate.jobs import JobOutcome
 
 if TYPE_CHECKING:
     from translate.hub import ResolvedModel
-    from translate.jobs import Job, RunOptions
-    from translate.pipeline import MemoryStore, TranslateConfig, TranslationStore, Translator
+    from translate.jobs import Job, RunOptions, Task
+    from translate.pipeline import MemoryStore, TranslateConfig, Translator
     from translate.types import Translation
 
 log = logging.getLogger("translate")
@@ -76,9 +76,9 @@ _FATAL_KINDS: dict[str, type[TranslateError]] = {
     "UsageError": UsageError,
 }
 
-#: What an actor sends back per document: the outcome and the model's new
-#: translations, or a fatal error's kind and message.
-_Row = tuple[JobOutcome, dict[str, "Translation"]] | tuple[str, str]
+#: What an actor sends back per document: the outcome (with the model's new
+#: translations), or a fatal error's kind and message.
+_Row = JobOutcome | tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +125,6 @@ class MemorySnapshot:
         """Return the reviewers' translations of those ``keys`` that have one."""
         return {key: self.entries[key] for key in keys if key in self.entries}
 
-    def put_many(self, items: Mapping[str, Translation]) -> None:
-        """Refuse: the pipeline never writes a memory, and actors must not."""
-        raise TypeError("a memory snapshot is read-only")
-
     def fingerprint(self) -> str:
         """Return the driver's memory's fingerprint."""
         return self._fingerprint
@@ -143,15 +139,14 @@ class RayEngine:
         actors: int | None = 0,
         threads_per_actor: int | None = 0,
         *,
+        translator: Translator,
         ray_address: str | None = None,
-        translator: Translator | None = None,
-        cache: TranslationStore | None = None,
     ) -> None:
         """``address`` (or ``ray_address``, the CLI's name) is the cluster to join; without
         one, ``$RAY_ADDRESS`` if set, else a local cluster started for the run.
         ``actors`` and ``threads_per_actor``: 0 or None for automatic.  ``translator``:
-        the driver's, already loaded (else one is loaded); ``cache``: the driver's,
-        which receives the actors' new translations.
+        the driver's, already loaded: the actors load the same model and must match
+        its signature.
         """
         actors, threads_per_actor = actors or 0, threads_per_actor or 0
         if actors < 0 or threads_per_actor < 0:
@@ -160,28 +155,30 @@ class RayEngine:
         self.actors = actors
         self.threads_per_actor = threads_per_actor
         self.translator = translator
-        self.cache = cache
         #: Seconds from run() to the first outcome, less that document's own time:
         #: the fixed cost of the cluster, the model and the actors.
         self.startup_seconds = 0.0
 
     def run(
         self,
-        jobs: Sequence[Job],
-        config: TranslateConfig,
+        tasks: Iterable[Task],
         options: RunOptions,
         on_outcome: Callable[[JobOutcome], None],
     ) -> None:
-        """Run every job on the actor pool; call ``on_outcome`` per job as each finishes."""
+        """Run every task on the actor pool; call ``on_outcome`` per job as each finishes.
+
+        The actors read the inputs on their nodes: what the driver read to decide
+        is freed here.
+        """
+        jobs: list[Job] = []
+        for task in tasks:
+            task.close()
+            jobs.append(task.job)
         if not jobs:
             return
         started = time.perf_counter()
-        threads = self.threads_per_actor or config.decode.threads or 1
         translator = self.translator
-        if translator is None:
-            from translate.pipeline import Translator
-
-            translator = Translator(config)
+        threads = self.threads_per_actor or translator.config.decode.threads or 1
         package, folder = package_model(translator, threads)
         ray_logger = logging.getLogger("ray")
         ray_level = ray_logger.level
@@ -209,7 +206,7 @@ class RayEngine:
                 )
             log.info("ray: %d document(s), %d actor(s) x %d thread(s)", len(jobs), actors, threads)
             reported: set[Job] = set()
-            for outcome, fresh in _stream(jobs, package, options, actors, threads):
+            for outcome in _stream(jobs, package, options, actors, threads):
                 if not reported:
                     self.startup_seconds = time.perf_counter() - started - outcome.seconds
                     log.debug("ray: first document back; start-up %.1f s", self.startup_seconds)
@@ -217,11 +214,7 @@ class RayEngine:
                     log.debug("%s: reported again by Ray; ignored", outcome.job.key)
                     continue
                 reported.add(outcome.job)
-                if fresh and self.cache is not None:
-                    # The driver's cache is the one writer; the batch driver commits
-                    # these with the document's manifest entry.
-                    self.cache.put_many(fresh)
-                on_outcome(outcome)
+                on_outcome(outcome)  # its new translations travel in it, to the driver
             if len(reported) != len(set(jobs)):
                 raise BackendError(
                     f"Ray returned {len(reported)} of {len(set(jobs))} documents; run again "
@@ -287,8 +280,8 @@ def _stream(
     options: RunOptions,
     actors: int,
     threads: int,
-) -> Iterator[tuple[JobOutcome, dict[str, Translation]]]:
-    """Yield each job's outcome and the model's new translations as the pool finishes it."""
+) -> Iterator[JobOutcome]:
+    """Yield each job's outcome (with the model's new translations) as the pool finishes it."""
     with _quiet_ray_data():
         yield from _stream_quietly(jobs, package, options, actors, threads)
 
@@ -299,7 +292,7 @@ def _stream_quietly(
     options: RunOptions,
     actors: int,
     threads: int,
-) -> Iterator[tuple[JobOutcome, dict[str, Translation]]]:
+) -> Iterator[JobOutcome]:
     from ray.data import ActorPoolStrategy, DataContext
 
     context = DataContext.get_current()
@@ -321,7 +314,7 @@ def _stream_quietly(
     )
     for row in translated.iter_rows():
         result: _Row = pickle.loads(row["outcome"])
-        if isinstance(result[0], JobOutcome):
+        if isinstance(result, JobOutcome):
             yield result
         else:
             kind, message = result
@@ -355,13 +348,12 @@ class TranslatorActor:
 
     def __init__(self, package: ModelPackage, options: RunOptions) -> None:
         self.options = options
-        self.recorder = _Recorder()
         self.translator: Translator | None = None
         #: A failure to load, reported on every call as an error of the run (raising
         #: here would have Ray restart the actor again and again).
         self.failure: tuple[str, str] | None = None
         try:
-            self.translator = load_translator(package, self.recorder)
+            self.translator = load_translator(package)
         except TranslateError as exc:
             self.failure = (type(exc).__name__, str(exc))
 
@@ -370,37 +362,15 @@ class TranslatorActor:
         return {"outcome": [pickle.dumps(self._run(pickle.loads(raw))) for raw in batch["job"]]}
 
     def _run(self, job: Job) -> _Row:
-        from translate.engines.local import run_one
+        from translate.jobs import Task, run_one
 
         if self.translator is None:
             assert self.failure is not None
             return self.failure
-        self.recorder.take()  # a retried task starts clean
         try:
-            outcome = run_one(job, self.translator, self.options)
+            return run_one(Task(job), self.translator, self.options)
         except TranslateError as exc:  # an output error stops the run, as it does locally
             return (type(exc).__name__, str(exc))
-        return (outcome, self.recorder.take())
-
-
-class _Recorder:
-    """An actor's cache: it finds nothing and keeps the model's new translations."""
-
-    def __init__(self) -> None:
-        self.fresh: dict[str, Translation] = {}
-
-    def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
-        """Return nothing: actors translate every sentence (see the module's docstring)."""
-        return {}
-
-    def put_many(self, items: Mapping[str, Translation]) -> None:
-        """Keep the model's new translations for the driver."""
-        self.fresh.update(items)
-
-    def take(self) -> dict[str, Translation]:
-        """Return the translations kept since the last call, and forget them."""
-        fresh, self.fresh = self.fresh, {}
-        return fresh
 
 
 # -- the model, from the driver to the actors ---------------------------------------------
@@ -455,13 +425,13 @@ def _read_folder(folder: Path) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()}
 
 
-def load_translator(package: ModelPackage, cache: TranslationStore | None = None) -> Translator:
+def load_translator(package: ModelPackage) -> Translator:
     """Return a translator on this node's copy of the driver's model; refuse a mismatch."""
     from translate.pipeline import Translator
 
     model = install_model(package)
     memory = ray.get(package.memory[0]) if package.memory else None
-    translator = Translator(package.config, model, cache=cache, memory=memory)
+    translator = Translator(package.config, model, memory=memory)
     if str(translator.signature) != package.signature:
         raise ModelError(
             f"a Ray worker on {os.uname().nodename} translates as {translator.signature}, "

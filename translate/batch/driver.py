@@ -1,0 +1,412 @@
+"""The batch driver: lock, find, decide, run through an engine, commit, report.
+
+The driver is the same whatever engine runs the jobs (:mod:`translate.engines`):
+
+1. take the output folder's lock (``OUT/.el2en.lock``; another run holding it
+   is a :class:`~translate.errors.LockedError`, exit 4);
+2. find the inputs (:mod:`translate.batch.inputs`), mirroring their tree into
+   the output folder;
+3. load the model (for the signature) and decide per input, as the engine
+   asks for the next one (:mod:`translate.batch.redo`);
+4. hand the tasks to the engine; as each outcome comes back, commit it to the
+   manifest (:mod:`translate.manifest`) with the cache entries its document
+   added (they travel in the outcome), then write those to the cross-run cache;
+5. write the report (:mod:`translate.batch.report`) into the output folder,
+   and wherever asked.
+
+A bad input is recorded and skipped, never fatal.  Nothing here prints or
+exits: the CLI (:mod:`translate.cli.batch_cmd`) does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from translate.batch.inputs import find_inputs
+from translate.batch.redo import RedoReason, decide, settings_of
+from translate.batch.report import REPORT_NAME, BatchReport, Failure
+from translate.errors import Interrupted, LockedError, OutputError
+from translate.manifest import DONE, FAILED, MANIFEST_NAME, Entry, Manifest, PendingCache
+
+if TYPE_CHECKING:
+    from translate.cache import TranslationCache
+    from translate.jobs import Job, JobOutcome, RunOptions, Task
+    from translate.pipeline import TranslateConfig, Translator
+    from translate.types import Translation
+
+log = logging.getLogger("translate")
+
+LOCK_NAME = ".el2en.lock"
+CACHE_NAME = ".el2en-cache.sqlite"
+#: Finished documents are committed together at most this often (one fsync per
+#: commit): a SIGKILL costs at most this much work, which the next run redoes.
+COMMIT_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """What a batch run is asked to do (beside the model config)."""
+
+    src: str
+    out: str
+    glob: str = "*.txt"
+    formats: tuple[str, ...] = ("jsonl",)
+    encoding: str | None = None
+    force: bool = False
+    #: The cross-run cache: None means OUT/.el2en-cache.sqlite.
+    cache_path: str | None = None
+    use_cache: bool = True
+    #: Rows the cross-run cache keeps (--cache-size); None for its default.
+    cache_rows: int | None = None
+    #: Another place for the report, beside OUT/el2en-report.json.
+    report_path: str | None = None
+    #: With a list of inputs: the folder their tree is mirrored from.
+    root: str | None = None
+    #: The translation memory consulted before the model (its state is in the signature).
+    memory: Path | None = None
+    engine: str = "local"
+    #: The engine's own options (Ray's address, actors...), passed to its class.
+    engine_options: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RunCache:
+    """The cross-run cache as a batch reads it: the file, and this run's uncommitted entries.
+
+    New entries reach the driver in each document's outcome and are written to
+    the file only after the manifest commit that records the document; until
+    then later documents find them here (marked ``reused``: decoded in this
+    run, not an earlier run's).  A document cut short by a kill or a signal
+    never leaves its translations in the cache, so a resumed run starts from
+    the cache an uninterrupted run would have had, and writes the same bytes.
+    """
+
+    def __init__(self, cache: TranslationCache) -> None:
+        self.cache = cache
+        #: Entries of finished documents that wait for the manifest commit.
+        self.finished: dict[str, Translation] = {}
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
+        """Return the cached translations of those ``keys`` that have one."""
+        found: dict[str, Translation] = {}
+        for key in keys:
+            known = self.finished.get(key)
+            if known is not None:  # decoded in this run: reused, not "cached"
+                found[key] = replace(known, origin="reused")
+        rest = [key for key in keys if key not in found]
+        if rest:
+            found.update(self.cache.get_many(rest))
+        return found
+
+    def add(self, items: Mapping[str, Translation]) -> None:
+        """Make a finished document's new entries visible until they are committed."""
+        self.finished.update({key: t for key, t in items.items() if t.origin is None})
+
+    def committed(self) -> None:
+        """Forget the finished documents' entries: they are in the cache file now."""
+        self.finished = {}
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold the output folder's lock, or raise LockedError at once."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(out / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockedError(
+            f"{out}: another el2en batch run holds {out / LOCK_NAME}; this run did nothing"
+        ) from None
+    except OSError as exc:
+        raise OutputError(f"{out / LOCK_NAME}: cannot take the lock ({exc.strerror})") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def utc_now() -> str:
+    """Return the time now, ISO 8601 UTC to the second."""
+    from translate.db import utc_text as now
+
+    return now()
+
+
+class Batch:
+    """One batch run: the driver that commits what the engine does."""
+
+    def __init__(self, options: BatchOptions, config: TranslateConfig, run: RunOptions) -> None:
+        self.options = options
+        self.config = config
+        self.run_options = run
+        self.out = Path(options.out)
+        self.report = BatchReport(src=options.src, out=options.out, engine=options.engine)
+        self.manifest: Manifest | None = None
+        self.cache: TranslationCache | None = None
+        self.run_cache: RunCache | None = None
+        self.signature = ""
+        self.settings = settings_of(run)
+        #: Finished jobs not yet in the manifest: outcome and entry.
+        self.uncommitted: list[tuple[JobOutcome, Entry]] = []
+        self.last_commit = time.perf_counter()
+        self.reasons: dict[str, RedoReason] = {}
+        #: The translator and its translation memory, closed with the run.
+        self.stack = contextlib.ExitStack()
+
+    def run(self, stdin: TextIO | None = None) -> BatchReport:
+        """Run the batch and return its report (also written to disk, whatever happens)."""
+        from translate.output import ensure_folder
+
+        started = time.perf_counter()
+        self.report.started = utc_now()
+        ensure_folder(self.out)
+        with locked(self.out):
+            try:
+                self._run(stdin)
+                self.report.status = "completed"
+            except BaseException as exc:
+                interrupted = isinstance(exc, Interrupted | KeyboardInterrupt)
+                self.report.status = "interrupted" if interrupted else "failed"
+                self.report.error = str(exc) or type(exc).__name__
+                raise
+            finally:
+                try:
+                    self._commit()  # what finished before a signal or an error counts
+                except Exception as exc:
+                    log.error(
+                        "finished documents not committed (the next run redoes them): %s", exc
+                    )
+                self._close()
+                self.report.ended = utc_now()
+                self.report.wall_seconds = time.perf_counter() - started
+                self._write_reports()
+        return self.report
+
+    def _run(self, stdin: TextIO | None) -> None:
+        from translate.jobs import plan_jobs
+
+        options = self.options
+        found = find_inputs(options.src, options.glob, self.out, options.root, stdin)
+        self.report.failed.extend(found.failures)
+        self.report.seen = len(found.names) + len(found.failures)
+        for failure in found.failures:
+            log.warning("%s: %s", failure.path, failure.reason)
+        jobs = (
+            plan_jobs(found.names, str(self.out) + os.sep, options.formats, root=found.root)
+            if found.names
+            else []
+        )
+        self.manifest = Manifest(self.out / MANIFEST_NAME)
+        if not jobs:
+            log.warning("%s: no input matches %s", options.src, options.glob)
+            return
+        translator = self._load()
+        tasks = self._decide(jobs)
+        first = next(tasks, None)
+        if first is None:  # all skipped: no engine (a cluster) is started for nothing
+            return
+        from translate.engines import get_engine_class
+
+        engine = get_engine_class(options.engine)(translator=translator, **options.engine_options)
+        engine.run(itertools.chain([first], tasks), self.run_options, self._on_outcome)
+
+    def _load(self) -> Translator:
+        """Load the model (with the translation memory), open the cache, replay a kill's."""
+        from translate.jobs import open_translator
+
+        translator = self.stack.enter_context(
+            open_translator(self.config, memory=self.options.memory)
+        )
+        if self.options.use_cache:
+            from translate.cache import DEFAULT_CACHE_ENTRIES, TranslationCache
+
+            path = Path(self.options.cache_path or self.out / CACHE_NAME)
+            size = self.options.cache_rows or DEFAULT_CACHE_ENTRIES
+            self.cache = TranslationCache(path.resolve(), translator.signature, size)
+            self.run_cache = RunCache(self.cache)
+            translator.cache = self.run_cache
+            self.report.cache = str(path)
+        self.signature = str(translator.signature)
+        self.report.signature = self.signature
+        log.info("signature: %s", self.signature)
+        self._replay_pending()
+        return translator
+
+    def _replay_pending(self) -> None:
+        """Write to the cache the entries of documents committed just before a kill."""
+        from translate.cache import TranslationCache
+        from translate.errors import StoreError
+        from translate.signature import Signature
+
+        assert self.manifest is not None
+        pending = self.manifest.pending_cache()
+        for group in pending:
+            own = (
+                self.cache is not None
+                and group.cache_path == str(self.cache.path)
+                and (group.signature == self.signature)
+            )
+            try:
+                if own and self.cache is not None:
+                    self.cache.put_many(group.items)
+                else:
+                    with contextlib.closing(
+                        TranslationCache(group.cache_path, Signature.parse(group.signature), None)
+                    ) as other:
+                        other.put_many(group.items)
+            except StoreError as exc:
+                log.warning("cache entries of a killed run not written: %s", exc)
+        if pending:
+            self.manifest.pending_flushed()
+
+    def _decide(self, jobs: list[Job]) -> Iterator[Task]:
+        """Yield the tasks to run, deciding as the engine asks; count and log the others.
+
+        Lazy, so that at most one input read ahead to decide is held at a time
+        (the local engine translates it next).
+        """
+        from translate.jobs import prepare_outputs
+
+        assert self.manifest is not None
+        for job in jobs:
+            decision = decide(
+                job,
+                self.manifest.get(job.key),
+                self.out,
+                self.signature,
+                self.settings,
+                force=self.options.force,
+                encoding=self.run_options.encoding,
+            )
+            if decision.reason is None:
+                prepare_outputs(job)  # a killed run's temporaries, if any
+                self.report.skipped += 1
+                log.info("%s: skipped (unchanged)", job.key)
+            else:
+                self.reasons[job.key] = decision.reason
+                yield decision.task
+
+    def _on_outcome(self, outcome: JobOutcome) -> None:
+        """Take one finished job; commit the finished ones when the last commit is old enough."""
+        job = outcome.job
+        ok = outcome.error is None
+        if ok and self.run_cache is not None:
+            self.run_cache.add(outcome.fresh)
+        self.uncommitted.append((outcome, self._entry(outcome)))
+        if ok:
+            log.info(
+                "%s: translated (%s): %d sentences, %d from cache, %d to review, %.1f s",
+                job.key,
+                self.reasons.get(job.key, RedoReason.NEW),
+                outcome.sentences,
+                outcome.cached,
+                outcome.flagged,
+                outcome.seconds,
+            )
+        else:
+            log.warning("%s: %s; skipped", job.key, outcome.error)
+        if time.perf_counter() - self.last_commit >= COMMIT_SECONDS:
+            self._commit()
+
+    def _entry(self, outcome: JobOutcome) -> Entry:
+        """Return the manifest entry that records ``outcome``."""
+        from translate.manifest import outputs_by_relative_path
+
+        job = outcome.job
+        return Entry(
+            job.key,
+            job.inputs[0],
+            outcome.input_sha256[0] if outcome.input_sha256 else "",
+            outcome.input_bytes,
+            self.signature,
+            self.settings,
+            outputs_by_relative_path(outcome.outputs, self.out),
+            status=DONE if outcome.error is None else FAILED,
+            error=outcome.error,
+            sentences=outcome.sentences,
+        )
+
+    def _commit(self) -> None:
+        """Commit the finished jobs to the manifest (one transaction), then their cache entries.
+
+        Their outputs are in place already; a kill before this commit only
+        means they are redone, with the same bytes, by the next run.
+        """
+        self.last_commit = time.perf_counter()
+        if not self.uncommitted or self.manifest is None:
+            return
+        done, self.uncommitted = self.uncommitted, []
+        held: dict[str, Translation] = {}
+        for outcome, _ in done:
+            if outcome.error is None:
+                held.update((k, t) for k, t in outcome.fresh.items() if t.origin is None)
+        pending = None
+        if held and self.cache is not None:
+            pending = PendingCache(str(self.cache.path), self.signature, held)
+        self.manifest.commit([entry for _, entry in done], pending)
+        if self.run_cache is not None:
+            self.run_cache.committed()
+        if pending is not None and self.cache is not None:
+            self.cache.put_many(held)
+            self.manifest.pending_flushed()
+        for outcome, _ in done:
+            self._count(outcome)
+
+    def _count(self, outcome: JobOutcome) -> None:
+        """Add a committed job to the report."""
+        key = outcome.job.key
+        if outcome.error is not None:
+            self.report.failed.append(Failure(key, outcome.error))
+            return
+        reason = self.reasons.get(key, RedoReason.NEW)
+        self.report.translated.append(
+            {"path": key, "reason": reason.value, "sentences": outcome.sentences}
+        )
+        self.report.sentences += outcome.sentences
+        self.report.cached += outcome.cached
+        self.report.flagged += outcome.flagged
+        self.report.flags.update(outcome.flags)
+
+    def _close(self) -> None:
+        for closing in (self.cache, self.manifest, self.stack):
+            if closing is not None:
+                try:
+                    closing.close()
+                except Exception as exc:  # closing must not hide the run's error
+                    log.warning("%s", exc)
+
+    def _write_reports(self) -> None:
+        """Write the report into OUT (and to --report), atomically; never raise over the run."""
+        from translate.output import atomic_output, remove_stale
+
+        text = json.dumps(self.report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+        targets = [self.out / REPORT_NAME]
+        if self.options.report_path:
+            targets.append(Path(self.options.report_path))
+        for target in targets:
+            try:
+                remove_stale(target)
+                with atomic_output(str(target), durable=True) as stream:
+                    stream.write(text)
+            except Exception as exc:  # a report problem must not hide the run's
+                log.error("%s: cannot write the report (%s)", target, exc)
+
+
+def run_batch(
+    options: BatchOptions,
+    config: TranslateConfig,
+    run: RunOptions,
+    stdin: TextIO | None = None,
+) -> BatchReport:
+    """Run a batch (see :class:`Batch`) and return its report."""
+    return Batch(options, config, run).run(stdin)
