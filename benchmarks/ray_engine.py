@@ -58,8 +58,8 @@ FORMATS = ("jsonl",)
 def child(args: argparse.Namespace) -> None:
     """Run one engine over the folder; print its figures as one JSON line."""
     from translate.backends import DecodeOptions
-    from translate.engines import JobOutcome, get_engine_class
-    from translate.jobs import RunOptions, plan_jobs
+    from translate.engines import get_engine_class
+    from translate.jobs import JobOutcome, RunOptions, Task, plan_jobs
     from translate.pipeline import TranslateConfig, Translator
     from translate.qa import QAOptions
 
@@ -82,8 +82,7 @@ def child(args: argparse.Namespace) -> None:
     run_started = time.perf_counter()
     run_wallclock = time.time()
     engine.run(
-        jobs,
-        config,
+        [Task(job) for job in jobs],
         RunOptions(formats=FORMATS, qa=QAOptions()),
         lambda outcome: arrivals.append((time.perf_counter(), outcome)),
     )

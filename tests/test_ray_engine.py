@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,10 @@ import pytest
 import ray
 from conftest import FIXTURE_MODEL, ROOT, read_pairs
 
-from translate.engines import JobOutcome, get_engine_class
+from translate.engines import get_engine_class
 from translate.errors import BackendError, ModelError
-from translate.jobs import Job, RunOptions, plan_jobs
+from translate.jobs import Job, JobOutcome, RunOptions, Task, plan_jobs
 from translate.pipeline import TranslateConfig, Translator
-from translate.types import Translation
 
 pytestmark = pytest.mark.ray
 
@@ -82,24 +81,14 @@ def translator(config: TranslateConfig) -> Translator:
     return Translator(config)
 
 
-class DictStore:
-    """The driver's cache, as a dict: counts reads, keeps writes."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, Translation] = {}
-        self.reads = 0
-
-    def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
-        self.reads += 1
-        return {key: self.items[key] for key in keys if key in self.items}
-
-    def put_many(self, items: Mapping[str, Translation]) -> None:
-        self.items.update(items)
-
-
 def plan(src: Path, out: Path) -> list[Job]:
     inputs = sorted(str(path) for path in src.rglob("*.txt"))
     return plan_jobs(inputs, str(out) + os.sep, FORMATS, root=src)
+
+
+def tasks(jobs: list[Job]) -> list[Task]:
+    """Return the jobs as an engine takes them (inputs not read ahead)."""
+    return [Task(job) for job in jobs]
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -118,7 +107,7 @@ def local_outputs(
     """Return the local engine's outputs of the articles (no cache)."""
     out = tmp_path_factory.mktemp("local")
     engine = get_engine_class("local")(translator=translator)
-    engine.run(plan(articles, out), translator.config, RunOptions(formats=FORMATS), lambda o: None)
+    engine.run(tasks(plan(articles, out)), RunOptions(formats=FORMATS), lambda o: None)
     found = files_of(out)
     assert len(found) == 8 * len(FORMATS)
     return found
@@ -136,14 +125,13 @@ def test_ray_engine_writes_the_local_engines_bytes(
 
     jobs = plan(articles, tmp_path)
     outcomes: list[JobOutcome] = []
-    cache = DictStore()
-    engine = RayEngine(actors=2, threads_per_actor=1, translator=translator, cache=cache)
-    engine.run(jobs, translator.config, RunOptions(formats=FORMATS), outcomes.append)
+    engine = RayEngine(actors=2, threads_per_actor=1, translator=translator)
+    engine.run(tasks(jobs), RunOptions(formats=FORMATS), outcomes.append)
 
     assert files_of(tmp_path) == local_outputs
-    # The actors consulted no cache and sent every new translation to the driver's.
-    assert cache.reads == 0
-    assert cache.items and all(t.text for t in cache.items.values())
+    # The actors sent their new translations back in the outcomes, for the driver's cache.
+    fresh = [t for o in outcomes for t in o.fresh.values()]
+    assert fresh and all(t.text and t.origin is None for t in fresh)
     assert sorted(o.job.key for o in outcomes) == sorted(job.key for job in jobs)
     for outcome in outcomes:
         assert outcome.error is None
@@ -189,7 +177,7 @@ def test_actors_killed_mid_run_change_nothing(
                 os.kill(pid, signal.SIGKILL)
 
     engine = RayEngine(actors=2, threads_per_actor=1, translator=translator)
-    engine.run(jobs, translator.config, RunOptions(formats=FORMATS), kill_one_actor)
+    engine.run(tasks(jobs), RunOptions(formats=FORMATS), kill_one_actor)
 
     assert killed
     assert not set(killed) & set(actor_pids())
@@ -326,9 +314,9 @@ def test_reviewers_translations_reach_the_actors(
         assert "|tm:1-" in str(driver.signature)
         options = RunOptions(formats=("jsonl",))
         local_engine = get_engine_class("local")(translator=driver)
-        local_engine.run(plan(articles, tmp_path / "local"), config, options, lambda o: None)
+        local_engine.run(tasks(plan(articles, tmp_path / "local")), options, lambda o: None)
         engine = RayEngine(actors=2, threads_per_actor=1, translator=driver)
-        engine.run(plan(articles, tmp_path / "ray"), config, options, lambda o: None)
+        engine.run(tasks(plan(articles, tmp_path / "ray")), options, lambda o: None)
 
     ray_outputs = files_of(tmp_path / "ray")
     assert ray_outputs == files_of(tmp_path / "local")
