@@ -127,7 +127,7 @@ def test_reviewed_xliff_is_matched_by_greek_sentence(home: Path) -> None:
     assert result["reference_kind"] == "reviewed"
 
 
-@pytest.mark.parametrize("fmt", ["tsv", "tmx", "xliff", "moses"])
+@pytest.mark.parametrize("fmt", ["tsv", "xlsx", "tmx", "xliff", "moses"])
 def test_every_hyp_format_reads_as_the_jsonl(home: Path, tmp_path: Path, fmt: str) -> None:
     sentences = [
         Sentence(
@@ -144,7 +144,13 @@ def test_every_hyp_format_reads_as_the_jsonl(home: Path, tmp_path: Path, fmt: st
         )
         for r in records(A)
     ]
-    names = {"tsv": ["a.tsv"], "tmx": ["a.tmx"], "xliff": ["a.xlf"], "moses": ["a.el", "a.en"]}[fmt]
+    names = {
+        "tsv": ["a.tsv"],
+        "xlsx": ["a.xlsx"],
+        "tmx": ["a.tmx"],
+        "xliff": ["a.xlf"],
+        "moses": ["a.el", "a.en"],
+    }[fmt]
     with contextlib.ExitStack() as stack:
         streams = [
             stack.enter_context(open(tmp_path / name, "w", encoding="utf-8", newline=""))
@@ -453,3 +459,28 @@ def test_html_report_is_self_contained_with_a_plot(home: Path, tmp_path: Path) -
     assert base64.b64decode(images[0]).startswith(b"\x89PNG\r\n\x1a\n")
     assert not re.search(r'(src|href)="(?!data:)', text)  # nothing fetched from elsewhere
     assert done.stdout.startswith("reference: ")  # the table still goes to stdout
+
+
+def test_a_reviewed_xlsx_reference_reads_as_review_import_reads_it(
+    home: Path, tmp_path: Path
+) -> None:
+    from translate.review import detect_format
+
+    rows = records(A)
+    sentences = [
+        Sentence("d", 0, i, 0, 1, r["el"], r["el"], line, ())
+        for i, (r, line) in enumerate(
+            zip(rows, REF.read_text(encoding="utf-8").splitlines(), strict=True)
+        )
+    ]
+    workbook = tmp_path / "reviewed.xlsx"
+    with open(workbook, "w", encoding="utf-8") as f:
+        get_writer("xlsx")(sentences, [f], Signature((("model", "m"),)))
+    done = el2en(home, A, "--ref", workbook, "--json")
+    if detect_format(workbook) == "xlsx":  # review import reads XLSX: so does eval
+        assert done.returncode == 0, done.stderr
+        expected = eval_json(home, A, "--ref", REF)
+        assert json.loads(done.stdout)["bleu"] == pytest.approx(expected["bleu"], abs=0.01)
+    else:
+        line = one_error_line(done, 1)
+        assert str(workbook) in line and "XLSX" in line

@@ -235,7 +235,11 @@ def read_system(path: str | Path) -> System:
 
 def _read_folder(folder: Path) -> System:
     """Read every output of the first format (in :data:`HYP_SUFFIXES` order) under ``folder``."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
     for suffix, kind in HYP_SUFFIXES.items():
         chosen = [p for p in files if p.suffix.lower() == suffix]
         if not chosen:
@@ -370,7 +374,9 @@ def _read_xlsx(path: Path) -> tuple[str | None, list[Hypothesis]]:
             signature = signature or cells.get("signature") or None
             flags = _flags_of(cells.get("flags", ""))
             score = _score_of(cells.get("score"), where)
-            sentences.append(Hypothesis(cells["el"], cells["en"], flags, score, where))
+            # el2en's own English is in "mt": "en" may hold a reviewer's edit.
+            english = cells.get("mt") or cells["en"]
+            sentences.append(Hypothesis(cells["el"], english, flags, score, where))
     finally:
         book.close()
     return signature, sentences
@@ -511,8 +517,14 @@ def read_reference(path: str | Path) -> Reference:
         pairs: Iterable[tuple[str, str]] = ((s.el or "", s.en) for s in sentences)
         return _by_greek(path, pairs, "reviewed")
     if suffix in _REVIEWED_SUFFIXES or suffix == ".xlsx" or _looks_like_xml(path):
-        from translate.review import read_units
+        from translate.review import detect_format, read_units
 
+        if suffix == ".xlsx" and detect_format(path) != "xlsx":
+            raise InputError(
+                str(path),
+                "this el2en's 'review import' does not read XLSX yet; give the reviewed "
+                "workbook as TSV or XLIFF",
+            )
         return _by_greek(path, ((u.el, u.en) for u in read_units(path)), "reviewed")
     lines = _lines_of(path)
     if not any(line.strip() for line in lines):
