@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
+import signal
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEED
+from conftest import EL2EN, SEED, environment
 
 from translate.cli import cli
 
@@ -129,16 +133,44 @@ def test_usage_error_is_exit_2() -> None:
     assert run("translate")[0] == 2
 
 
-def test_no_temporary_files_left_after_a_failure(fixture_model: Path, tmp_path: Path) -> None:
+def _file_size_limit(size: int) -> Callable[[], None]:
+    """Return a child set-up that lets it write files of at most ``size`` bytes.
+
+    A larger write then fails with EFBIG, as on a full disk or over quota (SIGXFSZ,
+    which would kill the child instead, is ignored).
+    """
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+def test_a_write_that_fails_midway_leaves_no_temporary(fixture_model: Path, tmp_path: Path) -> None:
+    """The output cannot be written to the end (the file-size limit of a full disk).
+
+    The failure comes while the temporary is being written, so the clean-up is
+    what keeps the folder clean; the file already at the output path is kept.
+    """
+    store = Path(os.environ["EL2EN_MODELS_DIR"])
+    command = [*EL2EN, "translate", str(SEED), "--model", str(fixture_model), "-f", "jsonl"]
+    env = environment(store, tmp_path)
+    whole = subprocess.run(command, env=env, capture_output=True, timeout=120)
+    assert whole.returncode == 0, whole.stderr
     out_dir = tmp_path / "o"
     out_dir.mkdir()
-    run(
-        "translate",
-        str(SEED),
-        str(tmp_path / "missing"),
-        "--model",
-        str(fixture_model),
-        "-o",
-        str(out_dir / "x.txt"),
+    target = out_dir / "x.jsonl"
+    target.write_text("yesterday's\n")
+    done = subprocess.run(
+        [*command, "-o", str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_file_size_limit(len(whole.stdout) // 2),
     )
-    assert os.listdir(out_dir) == []
+    assert done.returncode == 1, done.stderr
+    assert one_line(done.stderr) == f"Error: {target}: cannot be written (File too large)"
+    assert os.listdir(out_dir) == ["x.jsonl"]
+    assert target.read_text() == "yesterday's\n"
