@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -179,26 +180,49 @@ def test_concurrent_conversions_convert_once(
     assert store.is_complete(results[0])
 
 
-def test_convert_waits_for_the_lock(empty_store: Path, model: ResolvedModel) -> None:
+def conversion_order(model: ResolvedModel, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return, in order, when a conversion started and when another holder freed the lock.
+
+    The lock is held while ``convert`` runs in a thread, then freed after the
+    converter had ample time to start (or at once when it started).  The order
+    proves that convert waited for the lock; it does not depend on timing.
+    """
     from filelock import FileLock
 
+    events: list[str] = []
+    started = threading.Event()
+    real = store._run_converter
+
+    def recording(model: ResolvedModel, quantization: str, output: Path) -> None:
+        events.append("converting")
+        started.set()
+        real(model, quantization, output)
+
+    monkeypatch.setattr(store, "_run_converter", recording)
     path = store.converted_path(model, "int8")
     path.parent.mkdir(parents=True)
-    lock = FileLock(str(path.parent / f"{path.name}.lock"))
-    done = threading.Event()
-
-    def convert() -> None:
-        store.convert(model, "int8")
-        done.set()
-
-    with lock:
-        worker = threading.Thread(target=convert)
+    worker = threading.Thread(target=store.convert, args=(model, "int8"))
+    with FileLock(str(path.parent / f"{path.name}.lock")):
         worker.start()
-        time.sleep(1.0)
-        assert not done.is_set()
-        assert not path.exists()
-    worker.join()
-    assert done.is_set() and store.is_complete(path)
+        started.wait(timeout=2.0)
+        events.append("released")
+    worker.join(timeout=120)
+    assert not worker.is_alive() and store.is_complete(path)
+    return events
+
+
+def test_convert_waits_for_the_lock(
+    empty_store: Path, model: ResolvedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert conversion_order(model, monkeypatch) == ["released", "converting"]
+
+
+def test_without_the_lock_the_order_check_fails(
+    empty_store: Path, model: ResolvedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check above can fail: with the lock made a no-op, convert does not wait."""
+    monkeypatch.setattr(store, "_locked", lambda path: contextlib.nullcontext())
+    assert conversion_order(model, monkeypatch) == ["converting", "released"]
 
 
 def test_list_and_info(empty_store: Path, model: ResolvedModel) -> None:
