@@ -147,7 +147,7 @@ def store_error(exc: BaseException, path: Path, schema: Schema) -> StoreError:
             "writable, or give another file",
             path=path,
         )
-    if primary == sqlite3.SQLITE_FULL or "disk is full" in text:
+    if primary == sqlite3.SQLITE_FULL or "disk is full" in text or _disk_full(path, primary):
         return StoreWriteError(
             f"{path}: the disk is full; the {schema.kind} was not updated: free space on "
             "its file system and run again",
@@ -168,6 +168,21 @@ def store_error(exc: BaseException, path: Path, schema: Schema) -> StoreError:
         reason = exc.strerror or str(exc)
         return StoreWriteError(f"{path}: cannot open the {schema.kind} ({reason})", path=path)
     return StoreError(f"{path}: the {schema.kind} failed ({text})", path=path)
+
+
+def _disk_full(path: Path, primary: int | None) -> bool:
+    """Say whether an I/O error on ``path`` came from a full file system.
+
+    SQLite reports a write into the WAL or its index on a full disk as a
+    plain "disk I/O error"; free space of less than a page tells them apart.
+    """
+    if primary != sqlite3.SQLITE_IOERR:
+        return False
+    try:
+        found = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < 65536
 
 
 @contextlib.contextmanager
@@ -227,8 +242,9 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def check_file(path: Path, schema: Schema) -> None:
     """Raise DamagedStoreError for a file that cannot be an intact SQLite database.
 
-    Reads only the 100-byte header: not SQLite at all, or shorter than the
-    pages its header counts (a truncated copy).  An empty file is a new one.
+    Reads only the 100-byte header: not SQLite at all, shorter than the pages
+    its header counts (a truncated copy), or stamped with another application
+    id or a newer el2en schema (ForeignStoreError).  An empty file is a new one.
     """
     try:
         with open(path, "rb") as f:
@@ -253,6 +269,11 @@ def check_file(path: Path, schema: Schema) -> None:
         raise database_error(
             path, schema, f"truncated ({size} bytes where its header counts {pages * page_size})"
         )
+    # Another program's file, or a newer el2en's, is refused from its header
+    # alone: SQLite is not even opened on it (no -wal or -shm beside it).
+    version = int.from_bytes(header[60:64], "big")
+    application_id = int.from_bytes(header[68:72], "big")
+    _refuse_unless_ours(path, schema, application_id, version, set())
 
 
 def open_database(
