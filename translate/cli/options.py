@@ -31,6 +31,8 @@ ENV_VARS: dict[str, str] = {
     "EL2EN_MEMORY": "the translation memory (default ~/.local/share/el2en/memory.sqlite)",
     "EL2EN_CACHE": "--cache",
     "EL2EN_MIN_SCORE": "--min-score",
+    "EL2EN_LOCK_TIMEOUT": "seconds to wait for a cache, memory or manifest locked by another "
+    "process (default 10; then exit 1)",
 }
 
 
