@@ -124,7 +124,7 @@ class CacheSink(Protocol):
 
 
 class MemoryStore(CacheLookup, Protocol):
-    """Reviewers' translations of whole sentences (see translate.store.TranslationMemory)."""
+    """Reviewers' translations of whole sentences (see translate.memory.TranslationMemory)."""
 
     def fingerprint(self) -> str:
         """Return a tag naming the memory's contents ('' when it is empty)."""
