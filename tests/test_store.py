@@ -338,11 +338,11 @@ def test_translator_uses_the_cache_across_runs(tmp_path: Path, fixture_model: Pa
     path = tmp_path / "cache.sqlite"
     with TranslationCache(path, translator.signature) as cache:
         translator.cache = cache
-        first = list(translator.translate(sentences))
+        first = list(translator.translate(sentences, sink=cache))  # the lookup and the sink
         assert cache.stats().entries == 8
     with TranslationCache(path, translator.signature) as cache:
         translator.cache = cache
-        second = list(translator.translate(sentences))
+        second = list(translator.translate(sentences, sink=cache))
         assert cache.stats().hits == 8
     assert [s.translation for s in second] == [s.translation for s in first]
     assert [s.score for s in second] == [s.score for s in first]
