@@ -327,9 +327,8 @@ def test_memory_reference_uses_human_entries_and_changes_nothing(
         for r, line in zip(records(A), REF.read_text(encoding="utf-8").splitlines(), strict=True)
     ]
     reviewed = tmp_path / "reviewed.tsv"
-    reviewed.write_text(
-        "el\ten\n" + "".join(f"{el}\t{en}\n" for el, en in pairs[:8]), encoding="utf-8"
-    )
+    rows = "".join(f"{el}\t{en}\tyes\n" for el, en in pairs[:8])
+    reviewed.write_text("el\ten\treviewed\n" + rows, encoding="utf-8")
     memory = tmp_path / "memory.sqlite"
     env = {k: v for k, v in os.environ.items() if not k.startswith("EL2EN_")} | {"HOME": str(home)}
     imported = subprocess.run(
@@ -484,3 +483,43 @@ def test_a_reviewed_xlsx_reference_reads_as_review_import_reads_it(
     else:
         line = one_error_line(done, 1)
         assert str(workbook) in line and "XLSX" in line
+
+
+def test_term_adherence_against_counts_by_hand(home: Path, tmp_path: Path) -> None:
+    glossary = tmp_path / "house.txt"
+    glossary.write_text("# house style\nΗράκλειο\tIraklio\n", encoding="utf-8")
+    rows = [  # (Greek, HYP English, reference, flags)
+        ("Στο Ηράκλειο βρέχει.", "It rains in Heraklion.", "It rains in Iraklio.", []),
+        ("Το λιμάνι του Ηρακλείου.", "The port of Iraklio.", "Iraklio's port.", []),
+        ("ΠΑΛΙ ΣΤΟ ΗΡΑΚΛΕΙΟ.", "Again in Heraklion.", "Again in Heraklion.", ["term"]),
+        ("Τίποτα εδώ.", "Nothing here.", "Nothing here.", []),
+    ]
+    hyp, ref = tmp_path / "terms.jsonl", tmp_path / "terms.en"
+    sentences = [
+        Sentence("d", 0, i, 0, 1, el, el, en, tuple(flags), score=-1.0)
+        for i, (el, en, _, flags) in enumerate(rows)
+    ]
+    with open(hyp, "w", encoding="utf-8") as f:
+        get_writer("jsonl")(sentences, [f], Signature((("model", "m"),)))
+    ref.write_text("".join(r + "\n" for _, _, r, _ in rows), encoding="utf-8")
+    result = eval_json(home, hyp, "--ref", ref, "--glossary", glossary)
+    # Three matches (inflected and capitalised forms); HYP keeps "Iraklio" in 1 of them,
+    # the reference in 2; of HYP's two misses, one carries no 'term' flag.
+    assert result["terms"] == pytest.approx(
+        {
+            "occurrences": 3,
+            "kept": 1,
+            "adherence": 1 / 3,
+            "reference_kept": 2,
+            "reference_adherence": 2 / 3,
+            "unflagged_misses": 1,
+        }
+    )
+    assert "terms" not in eval_json(home, hyp, "--ref", ref)
+
+
+def test_a_broken_glossary_is_one_line(home: Path, tmp_path: Path) -> None:
+    glossary = tmp_path / "broken.txt"
+    glossary.write_text("Ηράκλειο\n", encoding="utf-8")  # no English
+    line = one_error_line(el2en(home, A, "--ref", REF, "--glossary", glossary), 1)
+    assert str(glossary) in line

@@ -43,10 +43,13 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from translate.errors import InputError, UsageError
 from translate.flags import Flag, is_warning
+
+if TYPE_CHECKING:
+    from translate.glossary import Glossary
 
 #: The recall a suggested ``--min-score`` aims at by default.
 DEFAULT_RECALL = 0.9
@@ -561,39 +564,20 @@ def memory_reference(path: str | Path, systems: Sequence[System]) -> Reference:
     if not path.is_file():
         raise InputError(str(path), "no translation memory here (nothing imported yet)")
     keys = sorted({_key(s.el) for system in systems for s in system.sentences if s.el})
-    with _open_memory(path) as memory:
+    from translate.memory import TranslationMemory
+
+    with TranslationMemory(path, readonly=True) as memory:
         if len(memory) == 0:
             raise InputError(str(path), "empty: the translation memory has no entries")
         found = memory.get_many(keys)
     return Reference(str(path), "memory", by_greek={k: t.text for k, t in found.items()})
 
 
-def _memory_module() -> Any:
-    """Return the module of the translation memory, wherever it lives now.
-
-    The memory is moving from :mod:`translate.store` to :mod:`translate.memory`
-    (which can open it read-only); either serves.
-    """
-    import importlib
-
-    try:
-        return importlib.import_module("translate.memory")
-    except ImportError:
-        return importlib.import_module("translate.store")
-
-
 def default_memory_path() -> Path:
     """Return the translation memory ``review import`` fills by default ($EL2EN_MEMORY, ...)."""
-    path: Path = _memory_module().default_memory_path()
-    return path
+    from translate.memory import default_memory_path as memory_path
 
-
-def _open_memory(path: Path) -> Any:
-    """Return the memory at ``path``, opened read-only where the memory module can."""
-    module = _memory_module()
-    if module.__name__ == "translate.memory":
-        return module.TranslationMemory(path, readonly=True)
-    return module.TranslationMemory(path)
+    return memory_path()
 
 
 # -- pairing -------------------------------------------------------------------
@@ -706,7 +690,7 @@ def score_system(
     hypotheses: Sequence[Hypothesis],
     references: Sequence[str],
     recall: float = DEFAULT_RECALL,
-    glossary: Any = None,
+    glossary: Glossary | None = None,
 ) -> SystemResult:
     """Return the scores, flag statistics and min-score suggestion of one aligned system."""
     english = [h.en for h in hypotheses]
@@ -735,19 +719,15 @@ def score_system(
     )
 
 
-def load_glossary(paths: Sequence[str]) -> Any:
-    """Return the house glossary of ``paths`` (:class:`translate.glossary.Glossary`)."""
-    import importlib
+def load_glossary(paths: Sequence[str]) -> Glossary:
+    """Return the house glossary of ``paths``; GlossaryError (exit 1) names a line it cannot use."""
+    from translate.glossary import Glossary
 
-    try:
-        module = importlib.import_module("translate.glossary")
-    except ImportError:
-        raise UsageError("--glossary: this el2en has no house glossary module") from None
-    return module.Glossary.load(list(paths))
+    return Glossary.load(list(paths))
 
 
 def term_adherence(
-    glossary: Any, hypotheses: Sequence[Hypothesis], references: Sequence[str]
+    glossary: Glossary, hypotheses: Sequence[Hypothesis], references: Sequence[str]
 ) -> dict[str, Any]:
     """Return how often HYP (and the reference) writes each glossary term's agreed English.
 
@@ -756,7 +736,7 @@ def term_adherence(
     the translation (:func:`translate.glossary.has_english`).  ``unflagged``
     counts the misses that carry no ``term`` flag: silently broken sentences.
     """
-    from translate.glossary import has_english  # type: ignore[import-not-found,unused-ignore]
+    from translate.glossary import has_english
 
     occurrences = kept = in_reference = unflagged = 0
     for hypothesis, reference in zip(hypotheses, references, strict=True):
@@ -912,7 +892,7 @@ def evaluate(
     *,
     recall: float = DEFAULT_RECALL,
     samples: int = DEFAULT_SAMPLES,
-    glossary: Any = None,
+    glossary: Glossary | None = None,
 ) -> Evaluation:
     """Score every system against ``reference``; compare the later ones with the first.
 
