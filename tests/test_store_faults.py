@@ -419,6 +419,28 @@ def test_a_read_only_cache_fails_the_run_in_one_line(
 
 
 @pytest.mark.slow
+def test_a_read_only_manifest_fails_the_run_in_one_line(
+    fixture_model: Path, tmp_path: Path, done_batch: tuple[Path, Path]
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root for a read-only bind mount (chmod alone does not stop root)")
+    src, out = done_batch
+    manifest = out / MANIFEST_NAME
+    try:
+        _mount(["--bind", str(manifest), str(manifest)])
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"cannot bind-mount here: {exc}")
+    try:
+        _mount(["-o", "remount,ro,bind", str(manifest)])
+        make_source(src, 1, start=5)
+        line = one_line(batch(tmp_path, fixture_model, src, out), 1)
+    finally:
+        subprocess.run(["umount", "-l", str(manifest)], capture_output=True, timeout=30)
+    assert str(manifest) in line and "read-only" in line
+    assert report(out)["status"] == "failed"
+
+
+@pytest.mark.slow
 def test_a_cache_on_a_full_disk_fails_the_run_in_one_line(
     fixture_model: Path, tmp_path: Path, tmpfs: Path
 ) -> None:
