@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from translate.normalise import normalise
-from translate.signature import Signature
 from translate.cache import CACHE_KEY_FIELDS, SCHEMA_VERSION, TranslationCache, cache_key
 from translate.errors import StoreError
 from translate.memory import PutResult, TranslationMemory, default_memory_path
+from translate.normalise import normalise
+from translate.signature import Signature
 from translate.types import Translation
 
 SIGNATURE = Signature(
@@ -216,9 +216,9 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path, content: bytes | 
         raw.close()
     else:
         path.write_bytes(content)
-    with pytest.raises(StoreError, match="not (a usable|an) el2en translation memory"):
+    with pytest.raises(StoreError, match=r"not (a usable|an) el2en translation memory"):
         TranslationMemory(path)
-    with pytest.raises(StoreError, match="not (a usable|an) el2en cache"):
+    with pytest.raises(StoreError, match=r"not (a usable|an) el2en cache"):
         TranslationCache(path)  # no signature: el2en cache stats; never moved aside
     assert path.exists()
 
