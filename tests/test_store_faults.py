@@ -266,6 +266,14 @@ def test_cache_stats_of_an_old_cache_without_an_application_id_still_works(
     assert json.loads(done.stdout)["entries"] == 3
 
 
+def test_a_bad_lock_timeout_is_a_usage_error_naming_the_variable(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    real_cache(path, 1)
+    done = el2en(tmp_path, "cache", "stats", str(path), EL2EN_LOCK_TIMEOUT="soon")
+    line = one_line(done, 2)
+    assert "EL2EN_LOCK_TIMEOUT='soon'" in line
+
+
 @pytest.mark.parametrize("kind", ["garbage", "foreign", "newer"])
 def test_review_export_of_a_bad_memory_is_one_line_naming_the_fix(
     tmp_path: Path, kind: str
