@@ -117,22 +117,30 @@ class RunCache:
 
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
-    """Hold the output folder's lock, or raise LockedError at once."""
-    from filelock import FileLock, Timeout
+    """Hold the output folder's lock, or raise LockedError at once.
 
-    lock = FileLock(str(out / LOCK_NAME), timeout=0)
+    The lock file is opened through OUT's descriptor with O_NOFOLLOW and never
+    truncated (filelock's O_TRUNC through a link planted at OUT/.el2en.lock
+    would empty any file); the flock is the one filelock takes, so runs of
+    older versions still exclude each other.
+    """
+    import fcntl
+
+    from translate.paths import open_lock_file
+
+    fd = open_lock_file(out, LOCK_NAME)
     try:
-        lock.acquire()
-    except Timeout:
-        raise LockedError(
-            f"{out}: another el2en batch run holds {out / LOCK_NAME}; this run did nothing"
-        ) from None
-    except OSError as exc:
-        raise OutputError(f"{out / LOCK_NAME}: cannot take the lock ({exc.strerror})") from None
-    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(
+                f"{out}: another el2en batch run holds {out / LOCK_NAME}; this run did nothing"
+            ) from None
+        except OSError as exc:
+            raise OutputError(f"{out / LOCK_NAME}: cannot take the lock ({exc.strerror})") from None
         yield
     finally:
-        lock.release()
+        os.close(fd)  # releases the flock
 
 
 def utc_now() -> str:
@@ -169,6 +177,11 @@ class Batch:
 
         started = time.perf_counter()
         self.report.started = utc_now()
+        if self.options.report_path:
+            from translate.paths import resolve_followed
+
+            # A link someone else planted in /tmp stops the run before any work.
+            resolve_followed(self.options.report_path)
         ensure_folder(self.out)
         with locked(self.out):
             try:
@@ -197,6 +210,7 @@ class Batch:
 
         options = self.options
         found = find_inputs(options.src, options.glob, self.out, options.root, stdin)
+        self._refuse_report_over_an_input(found.names)
         self.report.failed.extend(found.failures)
         self.report.seen = len(found.names) + len(found.failures)
         for failure in found.failures:
@@ -206,6 +220,9 @@ class Batch:
             if found.names
             else []
         )
+        from translate.paths import replace_planted_links
+
+        replace_planted_links(self.out, [MANIFEST_NAME])  # SQLite would follow them
         self.manifest = Manifest(self.out / MANIFEST_NAME)
         if not jobs:
             log.warning("%s: no input matches %s", options.src, options.glob)
@@ -231,6 +248,10 @@ class Batch:
             from translate.cache import DEFAULT_CACHE_ENTRIES, TranslationCache
 
             path = Path(self.options.cache_path or self.out / CACHE_NAME)
+            if not self.options.cache_path:
+                from translate.paths import replace_planted_links
+
+                replace_planted_links(self.out, [CACHE_NAME])  # SQLite would follow them
             size = self.options.cache_rows or DEFAULT_CACHE_ENTRIES
             self.cache = TranslationCache(path.resolve(), translator.signature, size)
             self.run_cache = RunCache(self.cache)
@@ -385,18 +406,35 @@ class Batch:
                 except Exception as exc:  # closing must not hide the run's error
                     log.warning("%s", exc)
 
+    def _refuse_report_over_an_input(self, names: Sequence[str]) -> None:
+        """Raise UsageError when --report names one of the inputs (the -o guard)."""
+        from translate.errors import UsageError
+
+        report = self.options.report_path
+        if report and os.path.realpath(report) in {os.path.realpath(n) for n in names}:
+            self.report_is_input = True
+            raise UsageError(f"{report}: --report would overwrite an input; name another file")
+
+    #: Set when --report names an input: the report is then not written there.
+    report_is_input = False
+
     def _write_reports(self) -> None:
-        """Write the report into OUT (and to --report), atomically; never raise over the run."""
+        """Write the report into OUT (and to --report), atomically; never raise over the run.
+
+        OUT's report is reached without following links (a planted one is
+        replaced); --report, a path the user named, follows links as the
+        protected_symlinks rule allows.
+        """
         from translate.output import atomic_output, remove_stale
 
         text = json.dumps(self.report.as_dict(), ensure_ascii=False, indent=2) + "\n"
-        targets = [self.out / REPORT_NAME]
-        if self.options.report_path:
-            targets.append(Path(self.options.report_path))
-        for target in targets:
+        targets: list[tuple[Path, str | None]] = [(self.out / REPORT_NAME, str(self.out))]
+        if self.options.report_path and not self.report_is_input:
+            targets.append((Path(self.options.report_path), None))
+        for target, out_folder in targets:
             try:
-                remove_stale(target)
-                with atomic_output(str(target), durable=True) as stream:
+                remove_stale(target, out_folder)
+                with atomic_output(str(target), durable=True, out_folder=out_folder) as stream:
                     stream.write(text)
             except Exception as exc:  # a report problem must not hide the run's
                 log.error("%s: cannot write the report (%s)", target, exc)
