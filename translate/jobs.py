@@ -219,17 +219,15 @@ def _relative_name(name: str, root: Path | None) -> PurePosixPath:
 def safe_join(folder: Path, relative: PurePosixPath) -> Path:
     """Return ``folder / relative``, refusing anything that would leave ``folder``.
 
-    Inputs and their names are untrusted: an absolute part, ``..``, or a
-    symlinked folder inside the output folder that leads out of it is refused.
+    Inputs and their names are untrusted: an absolute part or ``..`` is
+    refused here.  Symlinks inside the output folder are met when writing:
+    the job's ``out_folder`` makes every component below it opened without
+    following one (a planted link is replaced; see translate.paths), which a
+    check made now could not promise for later.
     """
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise UsageError(f"{relative}: an output derived from it would leave {folder}")
-    target = folder / Path(*relative.parts)
-    base = os.path.realpath(folder)
-    real_parent = os.path.realpath(target.parent)
-    if os.path.commonpath([base, real_parent]) != base:
-        raise UsageError(f"{target}: leads out of the output folder {folder}")
-    return target
+    return folder / Path(*relative.parts)
 
 
 def _refuse_collisions(jobs: list[Job]) -> None:
@@ -252,12 +250,17 @@ def _refuse_overwriting_inputs(jobs: list[Job]) -> None:
                 raise UsageError(f"{target}: output would overwrite an input")
 
 
-def open_inputs(job: Job, encoding: str | None = None) -> list[Document]:
-    """Return the job's inputs, each read once and checked (closing them all on failure)."""
+def open_inputs(
+    job: Job, encoding: str | None = None, regular_only: bool = False
+) -> list[Document]:
+    """Return the job's inputs, each read once and checked (closing them all on failure).
+
+    ``regular_only``: inputs a batch found, where a FIFO or device is refused, not read.
+    """
     documents: list[Document] = []
     try:
         for name in job.inputs:
-            documents.append(open_document(name, encoding))
+            documents.append(open_document(name, encoding, regular_only))
     except BaseException:
         for doc in documents:
             doc.close()
@@ -382,8 +385,10 @@ def _counted(
 
 def file_sha256(path: str) -> str:
     """Return the sha256 of the file at ``path``'s bytes (an output, to record it)."""
+    from translate.read import open_regular
+
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:  # a FIFO planted at an output's name never hangs a rerun
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -400,9 +405,17 @@ def run_one(task: Task, translator: Translator, options: RunOptions) -> JobOutco
     """
     job = task.job
     documents, task.documents = task.documents, None
+    if job.out_folder is not None:  # a name the file system cannot hold fails alone
+        from translate.output import name_problem
+
+        problem = next(filter(None, (name_problem(t, job.out_folder) for t in job.targets)), None)
+        if problem is not None:
+            for doc in documents or ():
+                doc.close()
+            return JobOutcome(job, error=problem)
     if documents is None:
         try:
-            documents = open_inputs(job, options.encoding)
+            documents = open_inputs(job, options.encoding, regular_only=True)
         except InputError as exc:
             return JobOutcome(job, error=exc.problem)
     if not any(line.strip() for doc in documents for line in doc.lines()):

@@ -274,6 +274,8 @@ def input_problem(path: str, real_root: str) -> str | None:
         real = os.path.realpath(path)
     except OSError as exc:
         return f"cannot be read ({_strerror(exc)})"
+    if is_link and not os.path.exists(path):
+        return "dangling symlink (its target does not exist)"
     if os.path.commonpath([real_root, real]) != real_root:
         where = "symlink leads" if is_link else "path leads"
         return f"{where} out of the source folder (to {escape(real)}); refused"
@@ -283,6 +285,8 @@ def input_problem(path: str, real_root: str) -> str | None:
         return "dangling symlink (its target does not exist)" if is_link else "no such file"
     except OSError as exc:
         return f"cannot be read ({_strerror(exc)})"
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a text file"
     if not stat.S_ISREG(mode):
         return f"not a regular file ({file_kind(mode)}); not read"
     return None

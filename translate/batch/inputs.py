@@ -19,7 +19,9 @@ from pathlib import Path, PurePosixPath
 from typing import TextIO
 
 from translate.batch.report import Failure
+from translate.display import escape
 from translate.errors import UsageError
+from translate.paths import input_problem
 
 log = logging.getLogger("translate")
 
@@ -93,24 +95,12 @@ def _walk(src: Path, pattern: str, out: Path) -> Inputs:
             relative = PurePosixPath(full.relative_to(src).as_posix())
             if not _matches(relative, pattern):
                 continue
-            problem = _link_problem(full, real_src)
+            problem = input_problem(str(full), real_src)
             if problem:
-                failures.append(Failure(str(relative), problem))
+                failures.append(Failure(escape(str(relative)), problem))
             else:
                 names.append(str(full))
     return Inputs(names, src, failures)
-
-
-def _link_problem(path: Path, real_src: str) -> str | None:
-    """Return why a symlinked input is refused (dangling, or leading out of SRC), else None."""
-    if not path.is_symlink():
-        return None
-    real = os.path.realpath(path)
-    if not os.path.exists(real):
-        return "dangling symlink (its target does not exist)"
-    if os.path.commonpath([real_src, real]) != real_src:
-        return f"symlink leads out of the source folder (to {real}); refused"
-    return None
 
 
 def _listed(lines: Sequence[str], root: str | None) -> Inputs:
@@ -125,9 +115,13 @@ def _listed(lines: Sequence[str], root: str | None) -> Inputs:
         base = Path(os.path.commonpath([os.path.dirname(p) for p in paths]))
     names: list[str] = []
     failures: list[Failure] = []
+    real_base = os.path.realpath(base)
     for path in paths:
         if os.path.commonpath([str(base), path]) != str(base):
-            failures.append(Failure(path, f"outside --root {base}"))
+            failures.append(Failure(escape(path), f"outside --root {escape(str(base))}"))
+        elif problem := input_problem(path, real_base):
+            # The same rule as a folder walk: a link out of the root is refused.
+            failures.append(Failure(escape(os.path.relpath(path, base)), problem))
         else:
             names.append(path)
     return Inputs(names, base, failures)

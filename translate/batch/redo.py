@@ -85,7 +85,7 @@ def decide(
     if entry.status != DONE:
         return Decision(RedoReason.RETRY, task)
     try:
-        task.documents = open_inputs(job, encoding)
+        task.documents = open_inputs(job, encoding, regular_only=True)
     except InputError:
         return Decision(RedoReason.CHANGED, task)  # the run reads it again and says why
     reason = _reason(job, entry, task, out, signature, settings)

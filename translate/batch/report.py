@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from translate import __version__
+from translate.display import escape
 
 REPORT_NAME = "el2en-report.json"
 
@@ -53,12 +54,12 @@ class BatchReport:
         return {
             "el2en": __version__,
             "status": self.status,
-            "error": self.error,
+            "error": None if self.error is None else escape(self.error),
             "started": self.started,
             "ended": self.ended,
             "wall_seconds": round(self.wall_seconds, 3),
-            "src": self.src,
-            "out": self.out,
+            "src": escape(self.src),
+            "out": escape(self.out),
             "engine": self.engine,
             "signature": self.signature,
             "files": {
@@ -67,8 +68,9 @@ class BatchReport:
                 "skipped": self.skipped,
                 "failed": len(self.failed),
             },
-            "failures": [{"path": f.path, "reason": f.reason} for f in self.failed],
-            "translated": self.translated,
+            # Names are shown escaped (translate.display): valid UTF-8, one line each.
+            "failures": [{"path": escape(f.path), "reason": escape(f.reason)} for f in self.failed],
+            "translated": [{**t, "path": escape(str(t["path"]))} for t in self.translated],
             "sentences": self.sentences,
             "sentences_per_second": round(rate, 2),
             "cache": {"path": self.cache, "hits": self.cached},
@@ -89,4 +91,4 @@ class BatchReport:
             first = self.failed[0]
             more = f" (+{len(self.failed) - 1} more)" if len(self.failed) > 1 else ""
             line += f"; failed: {first.path}: {first.reason}{more}"
-        return line
+        return escape(line)  # a name cannot forge a second line for cron
