@@ -102,7 +102,7 @@ def eval_(
     With two or more HYPs, each is compared with the first by sacreBLEU's
     paired bootstrap resampling.
     """
-    from translate import evaluate
+    from translate import eval_report, evaluate
 
     try:
         _check_usage(hyps, ref, memory, html_path)
@@ -116,13 +116,13 @@ def eval_(
             systems, reference, recall=recall, samples=samples, glossary=glossary
         )
         if html_path is not None:
-            evaluate.write_html(result, html_path)
+            eval_report.write_html(result, html_path)
     except TranslateError as exc:
         raise cli_error(exc) from None
     if as_json:
-        click.echo(json.dumps(evaluate.to_json(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(eval_report.to_json(result), ensure_ascii=False, indent=2))
     else:
-        click.echo(evaluate.format_table(result), nl=False)
+        click.echo(eval_report.format_table(result), nl=False)
 
 
 def _memory_path(memory: str | None) -> Path:
