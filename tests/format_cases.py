@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from translate.flags import HUMAN, PASSTHROUGH, SPLIT, is_warning
-from translate.formats import get_format, get_writer, output_names
+from translate.formats import get_format
 from translate.signature import Signature
 from translate.types import Sentence
 
@@ -104,17 +104,17 @@ TO_REVIEW = [s for s in SENTENCES if any(is_warning(f) for f in s.flags)]
 def render(fmt: str, sentences: list[Sentence] = SENTENCES) -> list[str]:
     """Return what format ``fmt`` writes for ``sentences``: one string per file."""
     streams = [io.StringIO(newline="") for _ in get_format(fmt).suffixes]
-    assert get_writer(fmt)(sentences, streams, SIG) == len(sentences)
+    assert get_format(fmt).write(sentences, streams, SIG) == len(sentences)
     return [stream.getvalue() for stream in streams]
 
 
 def write_files(folder: Path, fmt: str, sentences: list[Sentence] = SENTENCES) -> list[Path]:
     """Write format ``fmt`` into ``folder`` the way a run does (UTF-8, no newline
     translation); return the files, one per suffix."""
-    paths = [folder / name for name in output_names("a", fmt)]
+    paths = [folder / f"a{suffix}" for suffix in get_format(fmt).suffixes]
     streams = [open(p, "w", encoding="utf-8", newline="\n") for p in paths]  # noqa: SIM115
     try:
-        assert get_writer(fmt)(sentences, streams, SIG) == len(sentences)
+        assert get_format(fmt).write(sentences, streams, SIG) == len(sentences)
     finally:
         for stream in streams:
             stream.close()

@@ -1,40 +1,55 @@
-"""The format registry, output names, and the text and JSONL writers."""
+"""The format registry, the files each format writes, and the text and JSONL writers."""
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import io
 import json
 import math
+import os
+import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SEED, EchoBackend, run
 from format_cases import SENTENCES, SIG, render, sentence, write_files
 
 from translate.errors import UsageError
 from translate.flags import PASSTHROUGH, SPLIT
-from translate.formats import (
-    FORMATS,
-    Format,
-    get_format,
-    get_writer,
-    input_stem,
-    names,
-    output_names,
-    parse_formats,
-)
+from translate.formats import FORMATS, get_format, input_stem, parse_formats
 from translate.signature import Signature
 
 
-def test_every_format_is_registered_with_an_importable_writer() -> None:
-    assert names() == list(FORMATS)
-    assert set(names()) >= {"text", "tsv", "jsonl", "tmx", "xliff", "moses", "html"}
-    for name in names():
-        fmt = get_format(name)
-        assert isinstance(fmt, Format) and fmt.name == name
-        assert fmt.suffixes and all(suffix.startswith(".") for suffix in fmt.suffixes)
-        assert callable(importlib.import_module(fmt.module).write)
+def readme_format_files() -> dict[str, list[str]]:
+    """Return the README's formats table: format -> the files it writes for ``X.el.txt``."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| format | file(s) for"))
+    table = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("| `"):
+            break
+        name, files = line.split(" | ")[:2]
+        table[name.strip("|` ")] = re.findall(r"`(X\.[^`]+)`", files)
+    return table
+
+
+def test_every_format_writes_the_files_the_readme_names(
+    echo_backend: EchoBackend, fixture_model: Path, tmp_path: Path
+) -> None:
+    """All formats at once, through the command: each file named as documented, none shared."""
+    source = tmp_path / "X.el.txt"
+    source.write_bytes(SEED.read_bytes())
+    out = tmp_path / "out"
+    model = ("--model", str(fixture_model))
+    code, _, err = run("translate", str(source), *model, "-f", ",".join(FORMATS), "-o", f"{out}/")
+    assert code == 0, err
+    documented = readme_format_files()
+    assert sorted(documented) == sorted(FORMATS), "README's formats table differs from FORMATS"
+    expected = [name for files in documented.values() for name in files]
+    assert sorted(os.listdir(out)) == sorted(expected)
+    assert len(set(expected)) == len(expected)
+    assert all((out / name).stat().st_size > 0 for name in expected)
+    assert echo_backend.batches, "the formats were not written from a translation"
 
 
 def test_unknown_format_is_a_usage_error_naming_the_known_ones() -> None:
@@ -61,28 +76,11 @@ def test_input_stem(name: str | None, stem: str) -> None:
     assert input_stem(name) == stem
 
 
-def test_output_names_for_every_format() -> None:
-    assert {name: output_names("X", name) for name in names()} == {
-        "text": ["X.en.txt"],
-        "tsv": ["X.el-en.tsv"],
-        "jsonl": ["X.el-en.jsonl"],
-        "tmx": ["X.el-en.tmx"],
-        "xliff": ["X.el-en.xlf"],
-        "moses": ["X.el", "X.en"],
-        "html": ["X.el-en.html"],
-    }
-
-
-def test_no_two_formats_write_the_same_file_name() -> None:
-    files = [name for fmt in names() for name in output_names("X", fmt)]
-    assert len(files) == len(set(files))
-
-
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_writer_refuses_the_wrong_number_of_streams(fmt: str) -> None:
     wrong = [io.StringIO() for _ in range(len(get_format(fmt).suffixes) + 1)]
     with pytest.raises(ValueError, match=fmt):
-        get_writer(fmt)(SENTENCES, wrong, SIG)
+        get_format(fmt).write(SENTENCES, wrong, SIG)
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
