@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from translate import convert as store
+from translate import modelfiles
 from translate.errors import ModelError, OutputError
-from translate.hub import ResolvedModel, resolve_model
+from translate.hub import resolve_model
+from translate.modelfiles import ResolvedModel
 
 
 @pytest.fixture()
@@ -104,9 +106,9 @@ def test_convert_writes_a_complete_self_contained_folder(
     path = result.path
     assert result.converted and path == store.converted_path(model, "int8")
     assert store.is_complete(path)
-    for name in ("model.bin", "shared_vocabulary.json", *store.TOKENIZER_FILES):
+    for name in ("model.bin", "shared_vocabulary.json", *modelfiles.TOKENIZER_FILES):
         assert (path / name).is_file(), name
-    record = json.loads((path / store.METADATA_FILE).read_text())
+    record = json.loads((path / modelfiles.METADATA_FILE).read_text())
     assert (record["model_id"], record["revision"], record["quantization"]) == (
         model.model_id,
         model.revision,
@@ -296,13 +298,15 @@ def test_reconvert_command_names_the_model_revision_and_quantization(empty_store
     folder = empty_store / "Helsinki-NLP--opus-mt-el-en" / "abc123" / "float16"
     folder.mkdir(parents=True)
     record = {"model_id": "Helsinki-NLP/opus-mt-el-en", "revision": "abc123"}
-    (folder / store.METADATA_FILE).write_text(json.dumps({**record, "quantization": "float16"}))
-    assert store.reconvert_command(folder) == (
+    (folder / modelfiles.METADATA_FILE).write_text(
+        json.dumps({**record, "quantization": "float16"})
+    )
+    assert modelfiles.reconvert_command(folder) == (
         "el2en models convert Helsinki-NLP/opus-mt-el-en --revision abc123 "
         "--quantization float16 --force"
     )
-    (folder / store.METADATA_FILE).write_text("{")
-    assert store.reconvert_command(folder) == (
+    (folder / modelfiles.METADATA_FILE).write_text("{")
+    assert modelfiles.reconvert_command(folder) == (
         "el2en models convert MODEL --quantization float16 --force"
     )
 
@@ -311,5 +315,5 @@ def test_a_conversion_with_damaged_metadata_is_skipped_in_lists(
     empty_store: Path, model: ResolvedModel
 ) -> None:
     path = store.convert(model, "int8").path
-    (path / store.METADATA_FILE).write_text("{")
+    (path / modelfiles.METADATA_FILE).write_text("{")
     assert store.list_converted() == []

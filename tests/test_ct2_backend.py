@@ -16,7 +16,8 @@ from translate.backends import DecodeOptions
 from translate.backends.ct2 import CTranslate2Backend, available, resolve_compute_type
 from translate.backends.hf import TransformersBackend
 from translate.errors import BackendError
-from translate.hub import ResolvedModel, resolve_model
+from translate.hub import resolve_model
+from translate.modelfiles import ResolvedModel
 from translate.normalise import normalise
 from translate.types import Translation
 

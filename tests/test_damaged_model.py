@@ -187,7 +187,7 @@ def test_sound_models_load_without_looking_for_damage(
     def looked(folder: Path) -> None:
         raise AssertionError(f"looked for damage in {folder}")
 
-    monkeypatch.setattr("translate.hub.find_damage", looked)
+    monkeypatch.setattr("translate.modelfiles.find_damage", looked)
     monkeypatch.setenv("EL2EN_MODELS_DIR", str(converted))
     model = resolve_model(str(fixture_model))
     MarianSpm(model.path)

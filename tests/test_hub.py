@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from translate.errors import DamagedModelError, ModelError
-from translate.hub import fetch_model, find_damage, local_name, looks_local, resolve_model
+from translate.hub import fetch_model, resolve_model
+from translate.modelfiles import find_damage, local_name, looks_local
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,10 @@ from lxml import etree
 
 from translate import flags
 from translate.cli.review_cmd import review
+from translate.errors import ReviewError
 from translate.memory import TranslationMemory
 from translate.normalise import normalise
 from translate.review import (
-    ReviewError,
     decide,
     export_tmx,
     export_tmx_file,

@@ -11,7 +11,8 @@ from translate.backends import DecodeOptions
 from translate.backends.ct2 import MAX_BATCH_SENTENCES, CTranslate2Backend
 from translate.backends.threads import ThreadSplit, split_threads
 from translate.errors import BackendError
-from translate.hub import ResolvedModel, resolve_model
+from translate.hub import resolve_model
+from translate.modelfiles import ResolvedModel
 from translate.normalise import normalise
 from translate.types import Translation
 

@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import re
-import shlex
 import shutil
 import sys
 import tempfile
@@ -31,11 +30,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from translate.errors import ModelError, OutputError
+from translate.modelfiles import (
+    METADATA_FILE,
+    TOKENIZER_FILES,
+    check_folder,
+    find_damage,
+    folder_revision,
+    local_name,
+    looks_local,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from translate.hub import ResolvedModel
+    from translate.modelfiles import ResolvedModel
 
 log = logging.getLogger("translate")
 
@@ -50,11 +58,6 @@ QUANTIZATIONS = (
     "bfloat16",
     "float32",
 )
-#: What el2en writes beside CTranslate2's files, to list and check conversions.
-METADATA_FILE = "el2en-conversion.json"
-#: Tokenizer files copied next to the converted weights, so that a converted
-#: model is self-contained.
-TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -183,23 +186,6 @@ def remove(conversion: Conversion) -> None:
     log.info("removed %s", path)
 
 
-def reconvert_command(path: Path) -> str:
-    """Return the command that converts the model stored at ``path`` again, in place."""
-    try:
-        record = json.loads((path / METADATA_FILE).read_text(encoding="utf-8"))
-        if not isinstance(record, dict):
-            record = {}
-    except (OSError, ValueError):
-        record = {}
-    revision = str(record.get("revision", ""))
-    quantization = str(record.get("quantization", path.name))
-    if revision.startswith("local-") or not record:
-        ref, pin = str(record.get("source_path") or "MODEL"), ""
-    else:
-        ref, pin = str(record.get("model_id", "MODEL")), f" --revision {revision}"
-    return f"el2en models convert {shlex.quote(ref)}{pin} --quantization {quantization} --force"
-
-
 class _locked:
     """Hold the store's lock for one conversion folder (created with its parents)."""
 
@@ -268,8 +254,6 @@ def _run_converter(model: ResolvedModel, quantization: str, output: Path) -> Non
         raise ModelError(
             f"converting needs ctranslate2, transformers and torch ({exc.name} is missing)"
         ) from exc
-    from translate.hub import check_folder
-
     check_folder(model.path, model.model_id)
     present = [f for f in TOKENIZER_FILES if (model.path / f).is_file()]
     started = time.perf_counter()
@@ -283,8 +267,6 @@ def _run_converter(model: ResolvedModel, quantization: str, output: Path) -> Non
             "install them, or convert on another machine and copy the store"
         ) from exc
     except Exception as exc:
-        from translate.hub import find_damage
-
         # Only now, when the converter has failed, look for the file to blame.
         damage = find_damage(model.path)
         if damage is not None:
@@ -316,6 +298,7 @@ def _write_metadata(model: ResolvedModel, quantization: str, output: Path) -> No
     import ctranslate2
 
     from translate import __version__
+    from translate.db import utc_text
 
     record = {
         "model_id": model.model_id,
@@ -324,7 +307,7 @@ def _write_metadata(model: ResolvedModel, quantization: str, output: Path) -> No
         "source_path": str(model.path),
         "ctranslate2_version": ctranslate2.__version__,
         "el2en_version": __version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "created": utc_text(),
     }
     (output / METADATA_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
@@ -371,8 +354,6 @@ def find_conversions(
     (any revision if the folder is gone); ``revision`` narrows the match to
     one revision (a hub commit or its first characters, or ``local-...``).
     """
-    from translate.hub import folder_revision, local_name, looks_local
-
     if quantization is not None:
         check_quantization(quantization)
     local = looks_local(model_ref)

@@ -1,10 +1,27 @@
-"""One exception hierarchy for the library; the CLI maps it to exit codes."""
+"""One exception hierarchy for the library, each class carrying its exit code.
+
+Every error el2en raises for a user to act on is a :class:`TranslateError`
+subclass defined here, with the documented exit code as its ``exit_code``
+class attribute: the CLI maps an error to a code in one place
+(:class:`translate.cli.El2enGroup`) by reading it, and a library caller can
+read it too.
+"""
 
 from __future__ import annotations
 
+#: The documented exit codes (README, ``el2en --help``).
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+EXIT_SOME_FAILED = 3
+EXIT_LOCKED = 4
+
 
 class TranslateError(Exception):
-    """Base class: a problem the user can act on, with a message saying how."""
+    """Base class: a problem the user can act on, with a message saying how (exit 1)."""
+
+    #: The exit code of a command that stops on this error.
+    exit_code: int = EXIT_RUNTIME
 
 
 class InputError(TranslateError):
@@ -19,6 +36,8 @@ class InputError(TranslateError):
 class MissingInputError(InputError):
     """An input named on the command line does not exist or is a folder (a usage error)."""
 
+    exit_code = EXIT_USAGE
+
 
 class UsageError(TranslateError):
     """Something the user asked for cannot be done as asked (exit 2).
@@ -27,9 +46,13 @@ class UsageError(TranslateError):
     input, stdin given twice, an unknown encoding or compute type.
     """
 
+    exit_code = EXIT_USAGE
+
 
 class LockedError(TranslateError):
     """Another run holds the lock on the output folder (exit 4)."""
+
+    exit_code = EXIT_LOCKED
 
 
 class OutputError(TranslateError):
@@ -54,6 +77,13 @@ class DamagedModelError(ModelError):
 
 class BackendError(TranslateError):
     """A backend is unknown, not installed, or cannot run on the requested device."""
+
+
+class ReviewError(TranslateError):
+    """A reviewed file cannot be used as it is: unreadable, malformed, or not Greek to English.
+
+    The message starts with FILE or FILE:LINE; nothing of the file was stored (exit 1).
+    """
 
 
 class GlossaryError(TranslateError):

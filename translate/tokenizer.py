@@ -16,13 +16,11 @@ from pathlib import Path
 
 import sentencepiece as spm
 
+from translate.modelfiles import TOKENIZER_FILES, damaged_file
+
 EOS = "</s>"
 UNK = "<unk>"
 PAD = "<pad>"
-
-
-#: The files a Marian tokenizer is made of.
-FILES = ("source.spm", "target.spm", "vocab.json")
 
 
 class MarianSpm:
@@ -68,13 +66,11 @@ class MarianSpm:
 def _fingerprint(model_dir: Path) -> str:
     """Return a digest of the tokenizer files' contents (about 2 ms for OPUS-MT's)."""
     digest = hashlib.sha256()
-    for name in FILES:
+    for name in TOKENIZER_FILES:
         digest.update(name.encode())
         try:
             digest.update((model_dir / name).read_bytes())
         except OSError as exc:
-            from translate.hub import damaged_file
-
             raise damaged_file(model_dir / name, exc) from exc
     return digest.hexdigest()
 
@@ -93,7 +89,5 @@ def _load(
         with open(loading, encoding="utf-8") as f:
             vocab: dict[str, int] = json.load(f)
     except (OSError, RuntimeError, ValueError) as exc:  # ValueError: bad JSON or UTF-8
-        from translate.hub import damaged_file
-
         raise damaged_file(loading, exc) from exc
     return source, target, vocab

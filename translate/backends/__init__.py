@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from translate.errors import BackendError
 
 if TYPE_CHECKING:
-    from translate.hub import ResolvedModel
+    from translate.modelfiles import ResolvedModel
     from translate.types import Translation
 
 log = logging.getLogger("translate")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from transformers import GenerationConfig
 
     from translate.backends import DecodeOptions
-    from translate.hub import ResolvedModel
+    from translate.modelfiles import ResolvedModel
 
 log = logging.getLogger("translate")
 
@@ -47,7 +47,7 @@ class TransformersBackend:
             self.tokenizer = MarianTokenizer.from_pretrained(str(model.path))
             self.model = MarianMTModel.from_pretrained(str(model.path), dtype=dtype)
         except Exception as exc:  # any load failure has the same fix
-            from translate.hub import find_damage
+            from translate.modelfiles import find_damage
 
             damage = find_damage(model.path)  # only now that loading failed: name the file
             if damage is not None:

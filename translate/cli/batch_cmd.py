@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from translate.cli import EXIT_SOME_FAILED, cli_error
 from translate.cli.options import (
     EXIT_CODES_HELP,
     encoding_option,
@@ -21,7 +20,7 @@ from translate.cli.options import (
 )
 from translate.cli.report import setup_logging
 from translate.engines import ENGINES
-from translate.errors import TranslateError
+from translate.errors import EXIT_SOME_FAILED
 
 EPILOG = f"""\b
 Examples:
@@ -137,49 +136,46 @@ def batch(
     from translate.read import check_encoding_option
 
     setup_logging(verbose, quiet)
-    try:
-        context = click.get_current_context()
-        source = context.get_parameter_source("cache_path")
-        if no_cache and source == click.core.ParameterSource.COMMANDLINE:
-            raise click.UsageError("--cache and --no-cache contradict each other")
-        qa = pop_qa_config(settings)
-        config = translate_config(**settings)
-        run = RunOptions(
-            formats=parse_formats(formats),
-            encoding=check_encoding_option(encoding),
-            # No fsync per output: the manifest records each output's sha256 and a
-            # rerun checks it, so an output a power cut lost is redone; the
-            # manifest itself is fsynced at each commit.
-            durable=False,
-            qa=qa,
-        )
-        options = BatchOptions(
-            src=src,
-            out=out,
-            glob=pattern,
-            formats=run.formats,
-            encoding=run.encoding,
-            force=force,
-            cache_path=cache_path,
-            use_cache=not no_cache,
-            cache_rows=cache_size,
-            report_path=report_path,
-            root=root,
-            memory=memory_path(memory, no_memory),
-            engine=engine,
-            engine_options={
-                name: value
-                for name, value in (
-                    ("ray_address", ray_address),
-                    ("actors", actors),
-                    ("threads_per_actor", threads_per_actor),
-                )
-                if value is not None
-            },
-        )
-        report = run_batch(options, config, run)
-    except TranslateError as exc:
-        raise cli_error(exc) from None
+    context = click.get_current_context()
+    source = context.get_parameter_source("cache_path")
+    if no_cache and source == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--cache and --no-cache contradict each other")
+    qa = pop_qa_config(settings)
+    config = translate_config(**settings)
+    run = RunOptions(
+        formats=parse_formats(formats),
+        encoding=check_encoding_option(encoding),
+        # No fsync per output: the manifest records each output's sha256 and a
+        # rerun checks it, so an output a power cut lost is redone; the
+        # manifest itself is fsynced at each commit.
+        durable=False,
+        qa=qa,
+    )
+    options = BatchOptions(
+        src=src,
+        out=out,
+        glob=pattern,
+        formats=run.formats,
+        encoding=run.encoding,
+        force=force,
+        cache_path=cache_path,
+        use_cache=not no_cache,
+        cache_rows=cache_size,
+        report_path=report_path,
+        root=root,
+        memory=memory_path(memory, no_memory),
+        engine=engine,
+        engine_options={
+            name: value
+            for name, value in (
+                ("ray_address", ray_address),
+                ("actors", actors),
+                ("threads_per_actor", threads_per_actor),
+            )
+            if value is not None
+        },
+    )
+    report = run_batch(options, config, run)
     if not quiet:
         click.echo(report.summary(), err=True)
     if report.failed:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from translate.cli import cli_error
+from translate.cli.exits import cli_error
 from translate.errors import TranslateError, UsageError
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from translate.cli import cli_error
+from translate.cli.exits import cli_error
 from translate.errors import TranslateError, UsageError
 
 _EPILOG = """\b

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from translate.cli import cli_error
+from translate.cli.exits import cli_error
 from translate.errors import TranslateError
 
 

@@ -7,14 +7,13 @@ error (exit 2), printed as one line by the ``el2en`` group.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from translate.convert import QUANTIZATIONS, Conversion
-from translate.errors import TranslateError
+from translate.errors import ModelError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,15 +32,6 @@ def _epilog(examples: tuple[str, ...], exits: str) -> str:
         "HF_HUB_OFFLINE (the Hugging Face cache and offline mode).\n\n"
         f"\b\nExit codes: {exits}; 2 a bad option."
     )
-
-
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    """Turn a library error into Click's one-line error (exit 1)."""
-    try:
-        yield
-    except TranslateError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _quantization_option(default: str | None, help_text: str) -> Callable[[F], F]:
@@ -77,8 +67,7 @@ def fetch(model: str, revision: str | None, force: bool) -> None:
     """
     from translate.hub import fetch_model
 
-    with _one_line_errors():
-        resolved = fetch_model(model, revision, force=force)
+    resolved = fetch_model(model, revision, force=force)
     click.echo(f"{resolved.model_id}\t{resolved.revision}\t{resolved.path}")
 
 
@@ -104,8 +93,7 @@ def convert(model: str, revision: str | None, quantization: str, force: bool) ->
     from translate.convert import convert as convert_model
     from translate.hub import resolve_model
 
-    with _one_line_errors():
-        result = convert_model(resolve_model(model, revision), quantization, force=force)
+    result = convert_model(resolve_model(model, revision), quantization, force=force)
     if not result.converted:
         click.echo(
             f"{model} ({quantization}) is already converted; kept it (--force converts it again)",
@@ -119,8 +107,7 @@ def list_models() -> None:
     """List the converted models in the store, with their sizes."""
     from translate.convert import list_converted, store_root
 
-    with _one_line_errors():
-        conversions = list_converted()
+    conversions = list_converted()
     if not conversions:
         click.echo(f"no converted models in {store_root()}", err=True)
         return
@@ -139,10 +126,9 @@ def info(model: str) -> None:
     from translate.convert import info as model_info
     from translate.convert import store_root
 
-    with _one_line_errors():
-        conversions = model_info(model)
+    conversions = model_info(model)
     if not conversions:
-        raise click.ClickException(
+        raise ModelError(
             f"{model}: not converted (store: {store_root()}); "
             f"'el2en models convert {model}' converts it"
         )
@@ -183,21 +169,20 @@ def remove(model: str, quantization: str | None, revision: str | None) -> None:
     from translate.convert import find_conversions, store_root
     from translate.convert import remove as remove_conversion
 
-    with _one_line_errors():
-        conversions = find_conversions(model, revision, quantization)
-        if not conversions:
-            narrowed = "".join(
-                f" {name} {value}"
-                for name, value in (("--quantization", quantization), ("--revision", revision))
-                if value
-            )
-            raise click.ClickException(
-                f"{model}{narrowed}: nothing to remove, no such conversion in {store_root()} "
-                "(see 'el2en models list')"
-            )
-        for conversion in conversions:
-            remove_conversion(conversion)
-            click.echo(str(conversion.path))
+    conversions = find_conversions(model, revision, quantization)
+    if not conversions:
+        narrowed = "".join(
+            f" {name} {value}"
+            for name, value in (("--quantization", quantization), ("--revision", revision))
+            if value
+        )
+        raise ModelError(
+            f"{model}{narrowed}: nothing to remove, no such conversion in {store_root()} "
+            "(see 'el2en models list')"
+        )
+    for conversion in conversions:
+        remove_conversion(conversion)
+        click.echo(str(conversion.path))
 
 
 _HEADER = ("MODEL", "REVISION", "QUANTIZATION", "SIZE", "PATH")

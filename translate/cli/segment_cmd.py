@@ -6,10 +6,8 @@ import functools
 
 import click
 
-from translate.cli import cli_error
 from translate.cli.options import encoding_option, segmenter_options, verbosity
 from translate.cli.report import setup_logging
-from translate.errors import TranslateError
 
 
 @click.command()
@@ -52,7 +50,4 @@ def segment(
 
     options = SegmenterOptions(ano_teleia_ends_sentence=ano_teleia)
     jobs.log.info("signature: %s", segmentation_signature(options))
-    try:
-        jobs.segment_files(inputs, output, fmt, options, check_encoding_option(encoding))
-    except TranslateError as exc:
-        raise cli_error(exc) from None
+    jobs.segment_files(inputs, output, fmt, options, check_encoding_option(encoding))

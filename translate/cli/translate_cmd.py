@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-from translate.cli import cli_error
 from translate.cli.options import (
     EXIT_CODES_HELP,
     encoding_option,
@@ -24,7 +23,6 @@ from translate.cli.options import (
     verbosity,
 )
 from translate.cli.report import log_job, on_terminal, progress_bar, setup_logging, summary
-from translate.errors import TranslateError
 
 EPILOG = f"""\b
 Examples:
@@ -88,27 +86,24 @@ def translate(
     from translate.read import check_encoding_option
 
     started = time.perf_counter()
-    try:
-        qa = pop_qa_config(settings)
-        options = jobs.RunOptions(
-            formats=parse_formats(formats),
-            only_flagged=only_flagged,
-            encoding=check_encoding_option(encoding),
-            qa=qa,
-            keep_flagged=verbose > 0,
-        )
-        outcomes = jobs.translate_files(
-            inputs,
-            output,
-            options,
-            translate_config(**settings),
-            memory=jobs.memory_path(memory, no_memory),
-            cache=Path(cache) if cache else None,
-            progress=None if quiet or not on_terminal() else _bar,
-            on_outcome=log_job,
-        )
-    except TranslateError as exc:
-        raise cli_error(exc) from None
+    qa = pop_qa_config(settings)
+    options = jobs.RunOptions(
+        formats=parse_formats(formats),
+        only_flagged=only_flagged,
+        encoding=check_encoding_option(encoding),
+        qa=qa,
+        keep_flagged=verbose > 0,
+    )
+    outcomes = jobs.translate_files(
+        inputs,
+        output,
+        options,
+        translate_config(**settings),
+        memory=jobs.memory_path(memory, no_memory),
+        cache=Path(cache) if cache else None,
+        progress=None if quiet or not on_terminal() else _bar,
+        on_outcome=log_job,
+    )
     if not quiet and on_terminal():
         click.echo(summary(outcomes, time.perf_counter() - started), err=True)
 

@@ -59,8 +59,8 @@ from translate.errors import (
 from translate.jobs import JobOutcome
 
 if TYPE_CHECKING:
-    from translate.hub import ResolvedModel
     from translate.jobs import Job, RunOptions, Task
+    from translate.modelfiles import ResolvedModel
     from translate.pipeline import MemoryStore, TranslateConfig, Translator
     from translate.types import Translation
 
@@ -449,7 +449,7 @@ def install_model(package: ModelPackage) -> ResolvedModel:
     none reads half a model.
     """
     from translate import convert
-    from translate.hub import ResolvedModel
+    from translate.modelfiles import ResolvedModel
 
     stub = ResolvedModel(package.model_id, package.revision, Path("."))
     path = convert.converted_path(stub, package.quantization)
