@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 from translate import __version__, flags
 from translate.backends import Backend, DecodeOptions, open_backend
 from translate.batching import windows
-from translate.hub import DEFAULT_MODEL, ResolvedModel, resolve_model
+from translate.hub import DEFAULT_MODEL, resolve_model
+from translate.modelfiles import ResolvedModel
 from translate.normalise import normalise, normaliser_signature
 from translate.passthrough import nothing_to_translate
 from translate.read import Document, paragraphs

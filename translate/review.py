@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from translate.errors import TranslateError
+from translate.errors import ReviewError
 from translate.memory import MemoryEntry, PutResult, TranslationMemory
 from translate.normalise import normalise
 
@@ -59,8 +59,13 @@ _EVERY_UNIT = "every unit of this file counts"
 MEMORY_TMF = "el2en-memory"
 
 
-class ReviewError(TranslateError):
-    """A reviewed file cannot be read: not XLIFF/TMX/TSV, malformed, or not Greek-English."""
+def _invisible(text: str) -> bool:
+    """Return True when ``text`` is not empty but shows nothing (spaces, format characters)."""
+    import unicodedata
+
+    return bool(text) and all(
+        ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Mn") for ch in text
+    )
 
 
 @dataclass(frozen=True, slots=True)

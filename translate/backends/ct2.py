@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from translate.backends import DecodeOptions
-    from translate.hub import ResolvedModel
+    from translate.modelfiles import ResolvedModel
 
 log = logging.getLogger("translate")
 
@@ -131,7 +131,7 @@ class CTranslate2Backend:
         except (RuntimeError, ValueError) as exc:
             import re
 
-            from translate.hub import damaged_file, find_damage
+            from translate.modelfiles import damaged_file, find_damage
 
             damage = find_damage(self.path)  # only now that loading failed
             # What CTranslate2 says when model.bin is truncated or not a model file:

@@ -26,60 +26,19 @@ from typing import Any
 import click
 
 from translate import __version__
-from translate.errors import (
-    Interrupted,
-    LockedError,
-    MissingInputError,
-    TranslateError,
-    UsageError,
-)
+from translate.errors import EXIT_LOCKED, EXIT_SOME_FAILED, EXIT_USAGE, Interrupted, TranslateError
+
+__all__ = ["EXIT_LOCKED", "EXIT_SOME_FAILED", "EXIT_USAGE", "El2enGroup", "cli", "main"]
 
 log = logging.getLogger("translate")
-
-EXIT_OK = 0
-EXIT_RUNTIME = 1
-EXIT_USAGE = 2
-EXIT_SOME_FAILED = 3
-EXIT_LOCKED = 4
-
-
-def exit_code_of(exc: TranslateError) -> int:
-    """Return the documented exit code for a library error."""
-    if isinstance(exc, UsageError | MissingInputError):
-        return EXIT_USAGE
-    if isinstance(exc, LockedError):
-        return EXIT_LOCKED
-    return EXIT_RUNTIME
-
-
-class CliError(click.ClickException):
-    """A library error shown as one line (exit 1)."""
-
-
-class CliUsageError(CliError):
-    """A usage problem found by the library, shown as one line (exit 2)."""
-
-    exit_code = EXIT_USAGE
-
-
-class CliLockedError(CliError):
-    """Another run holds the lock (exit 4)."""
-
-    exit_code = EXIT_LOCKED
-
-
-def cli_error(exc: TranslateError) -> CliError:
-    """Return the one-line CLI error, with the documented exit code, for a library error."""
-    code = exit_code_of(exc)
-    kind = {EXIT_USAGE: CliUsageError, EXIT_LOCKED: CliLockedError}.get(code, CliError)
-    return kind(str(exc))
 
 
 class El2enGroup(click.Group):
     """The command group: one line for every error, signals turned into exit codes.
 
-    Click prints a usage block before a usage error; el2en prints one line
-    (the usage text stays in ``--help``).  SIGINT, SIGTERM and SIGHUP stop a
+    A library error (:class:`~translate.errors.TranslateError`) exits with the
+    code its class carries.  Click prints a usage block before a usage error;
+    el2en prints one line (the usage text stays in ``--help``).  SIGINT, SIGTERM and SIGHUP stop a
     run through the same clean-up path as an error and exit 128 + N.
     """
 
@@ -104,6 +63,9 @@ class El2enGroup(click.Group):
             code = exc.exit_code
         except click.ClickException as exc:
             _error(exc.format_message())
+            code = exc.exit_code
+        except TranslateError as exc:  # the one place a library error becomes an exit code
+            _error(str(exc))
             code = exc.exit_code
         except click.Abort:
             _error("interrupted")

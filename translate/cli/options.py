@@ -9,9 +9,13 @@ all from it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from translate.pipeline import TranslateConfig
+    from translate.qa import QAOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -247,7 +251,7 @@ def translate_config(
     max_output_tokens: int,
     ano_teleia: bool,
     **_: object,
-) -> Any:
+) -> TranslateConfig:
     """Return the TranslateConfig that :func:`model_options`' values describe."""
     from translate.backends import DecodeOptions
     from translate.pipeline import TranslateConfig, check_config
@@ -310,13 +314,15 @@ def qa_options(f: F) -> F:
     )
 
 
-def pop_qa_config(settings: dict[str, Any]) -> Any:
+def pop_qa_config(settings: dict[str, Any]) -> QAOptions | None:
     """Remove :func:`qa_options`' values from a command's ``settings``; return their QAOptions."""
     names = ("qa", "qa_checks", "min_score", "length_ratio")
     return qa_config(**{name: settings.pop(name) for name in names})
 
 
-def qa_config(qa: bool, qa_checks: str, min_score: float, length_ratio: str) -> Any:
+def qa_config(
+    qa: bool, qa_checks: str, min_score: float, length_ratio: str
+) -> QAOptions | None:
     """Return the QAOptions the options describe (None with --no-qa)."""
     from translate.errors import UsageError
     from translate.qa import QAOptions
