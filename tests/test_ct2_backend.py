@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, read_pairs
 
-from translate.backends import DecodeOptions
-from translate.backends.ct2 import CTranslate2Backend, available, resolve_compute_type
+from translate.backends import DecodeOptions, open_backend
+from translate.backends.ct2 import CTranslate2Backend, resolve_compute_type
 from translate.backends.hf import TransformersBackend
 from translate.errors import BackendError
 from translate.hub import resolve_model
@@ -73,8 +73,11 @@ def ct2(model: ResolvedModel, beam: int, compute: str, limit: int = 256) -> CTra
     return CTranslate2Backend(model, options)
 
 
-def test_available() -> None:
-    assert available()
+def test_auto_decodes_with_ctranslate2_when_it_is_installed(model: ResolvedModel) -> None:
+    """--backend auto (the default) prefers CTranslate2, and says so in the signature."""
+    backend = open_backend("auto", model, DecodeOptions(beam_size=1))
+    assert isinstance(backend, CTranslate2Backend)
+    assert backend.signature["backend"].startswith("ctranslate2-")
 
 
 @pytest.mark.parametrize("beam", [1, 4])
