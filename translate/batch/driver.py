@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from translate.batch.inputs import find_inputs
 from translate.batch.redo import RedoReason, decide, settings_of
 from translate.batch.report import REPORT_NAME, BatchReport, Failure
-from translate.errors import Interrupted, LockedError, OutputError
+from translate.errors import Interrupted, LockedError, OutputError, StoreError
 from translate.manifest import DONE, FAILED, MANIFEST_NAME, Entry, Manifest, PendingCache
 
 if TYPE_CHECKING:
@@ -193,16 +193,30 @@ class Batch:
                 self.report.error = str(exc) or type(exc).__name__
                 raise
             finally:
+                # A store that cannot be written at the end (locked past the
+                # timeout, read-only, disk full) fails the run: never "completed"
+                # and exit 0 for work that was not committed (issue 15.4).
+                late: StoreError | None = None
                 try:
                     self._commit()  # what finished before a signal or an error counts
+                except StoreError as exc:
+                    late = exc
                 except Exception as exc:
                     log.error(
                         "finished documents not committed (the next run redoes them): %s", exc
                     )
-                self._close()
+                late = self._close() or late
+                if late is not None and self.report.status == "completed":
+                    self.report.status = "failed"
+                    self.report.error = str(late)
+                elif late is not None:  # another error is on its way out: say this one too
+                    log.error("%s", late)
+                    late = None
                 self.report.ended = utc_now()
                 self.report.wall_seconds = time.perf_counter() - started
                 self._write_reports()
+                if late is not None:
+                    raise late
         return self.report
 
     def _run(self, stdin: TextIO | None) -> None:
@@ -375,13 +389,14 @@ class Batch:
         if held and self.cache is not None:
             pending = PendingCache(str(self.cache.path), self.signature, held)
         self.manifest.commit([entry for _, entry in done], pending)
+        for outcome, _ in done:  # committed: in the report, whatever the cache does next
+            self._count(outcome)
         if self.run_cache is not None:
             self.run_cache.committed()
         if pending is not None and self.cache is not None:
+            # Kept in the manifest until written: a failure here is replayed by the next run.
             self.cache.put_many(held)
             self.manifest.pending_flushed()
-        for outcome, _ in done:
-            self._count(outcome)
 
     def _count(self, outcome: JobOutcome) -> None:
         """Add a committed job to the report."""
@@ -398,13 +413,18 @@ class Batch:
         self.report.flagged += outcome.flagged
         self.report.flags.update(outcome.flags)
 
-    def _close(self) -> None:
+    def _close(self) -> StoreError | None:
+        """Close the stores and the translator; return the first store that failed to close."""
+        failed: StoreError | None = None
         for closing in (self.cache, self.manifest, self.stack):
             if closing is not None:
                 try:
                     closing.close()
+                except StoreError as exc:  # e.g. the cache's last writes: fails the run
+                    failed = failed or exc
                 except Exception as exc:  # closing must not hide the run's error
                     log.warning("%s", exc)
+        return failed
 
     def _refuse_report_over_an_input(self, names: Sequence[str]) -> None:
         """Raise UsageError when --report names one of the inputs (the -o guard)."""
