@@ -101,8 +101,20 @@ SENTENCES = [
 TO_REVIEW = [s for s in SENTENCES if any(is_warning(f) for f in s.flags)]
 
 
+#: Formats that write bytes (through their text stream's ``buffer``).
+BINARY = frozenset({"xlsx"})
+
+
 def render(fmt: str, sentences: list[Sentence] = SENTENCES) -> list[str]:
-    """Return what format ``fmt`` writes for ``sentences``: one string per file."""
+    """Return what format ``fmt`` writes for ``sentences``: one string per file.
+
+    A binary format (xlsx) writes to the byte stream under its text stream, as
+    it does to a file; its bytes come back decoded as Latin-1 (one character a byte).
+    """
+    if fmt in BINARY:
+        files = [io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")]
+        assert get_format(fmt).write(sentences, files, SIG) == len(sentences)
+        return [f.buffer.getvalue().decode("latin-1") for f in files]  # type: ignore[attr-defined]
     streams = [io.StringIO(newline="") for _ in get_format(fmt).suffixes]
     assert get_format(fmt).write(sentences, streams, SIG) == len(sentences)
     return [stream.getvalue() for stream in streams]

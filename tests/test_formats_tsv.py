@@ -27,6 +27,7 @@ def expected_row(s: Sentence) -> dict[str, str]:
         "score": format_score(s.score),
         "provenance": s.provenance or "",
         "signature": str(SIG),
+        "mt": s.translation or "",
     }
 
 

@@ -104,20 +104,19 @@ def test_reviewed_xliff_imported_twice_changes_exactly_the_corrected_sentences(
             )
 
 
-def test_xliff_edit_without_a_state_change_needs_the_original(
+def test_xliff_edit_without_a_state_change_is_taken_by_its_alt_trans(
     tmp_path: Path, machine: list[Sentence]
 ) -> None:
+    """A CAT tool leaves state="translated" on an edited target: el2en's alt-trans tells."""
     write_xliff(machine, tmp_path / "article.xlf")
     review_xliff(tmp_path / "article.xlf", tmp_path / "reviewed.xlf", state=None)
     with TranslationMemory(tmp_path / "m.sqlite") as memory:
         report = import_reviewed(tmp_path / "reviewed.xlf", memory)
-        # Which units el2en had flagged for review depends on the model's scores.
-        flagged = sum(1 for i in CORRECTED if any(flags.is_warning(f) for f in machine[i].flags))
-        assert report.new == flagged
-        report = import_reviewed(
-            tmp_path / "reviewed.xlf", memory, original=tmp_path / "article.xlf"
-        )
-        assert report.new + report.same == 2 and len(memory) == 2
+        assert report.new == 2 and len(memory) == 2
+        assert len(report.not_taken) == len(machine) - 2
+        assert {n.reason for n in report.not_taken} == {
+            "English unchanged from the machine translation"
+        }
 
 
 def test_xliff_units_from_cat_tools_are_decided_by_state() -> None:
@@ -145,14 +144,19 @@ def test_conflicts_are_reported_line_by_line_and_kept_unless_replace(tmp_path: P
     tsv = tmp_path / "reviewed.tsv"
     tsv.write_text(f"el\ten\n{PAIRS[0][0]}\t{PAIRS[0][1]}\n{el}\tAnother English.\n", "utf-8")
     runner = CliRunner()
-    result = runner.invoke(review, ["import", str(tsv), "--memory", str(memory_path)])
+    bare = runner.invoke(review, ["import", str(tsv), "--memory", str(memory_path)])
+    assert bare.exit_code == 0
+    assert "no review signal" in bare.stderr and "pass --all" in bare.stderr
+    assert "0 new, 0 replaced, 0 already in memory, 0 conflicts, 2 not taken" in bare.stdout
+    result = runner.invoke(review, ["import", str(tsv), "--memory", str(memory_path), "--all"])
     assert result.exit_code == 0
     assert f"{tsv}:3: unit row2: the memory has other English (earlier.tsv#row1" in result.stderr
-    assert "every row is taken as the reviewer's" in result.stderr
     assert "1 new, 0 replaced, 0 already in memory, 1 conflicts" in result.stdout
     with TranslationMemory(memory_path) as memory:
         assert memory.get(el).en == en  # type: ignore[union-attr]
-    result = runner.invoke(review, ["import", str(tsv), "--memory", str(memory_path), "--replace"])
+    result = runner.invoke(
+        review, ["import", str(tsv), "--memory", str(memory_path), "--replace", "--all"]
+    )
     assert "0 new, 1 replaced, 1 already in memory, 0 conflicts" in result.stdout
     assert f"{tsv}:3: unit row2: replaced the memory's English" in result.stderr
     with TranslationMemory(memory_path) as memory:
@@ -164,10 +168,10 @@ def test_same_greek_twice_in_a_file_with_different_english_is_reported(tmp_path:
     tsv = tmp_path / "twice.tsv"
     tsv.write_text(f"el\ten\n{el}\t{en}\n{el}\tOther.\n", "utf-8")
     with TranslationMemory(tmp_path / "m.sqlite") as memory:
-        report = import_reviewed(tsv, memory)
+        report = import_reviewed(tsv, memory, all_units=True)
         assert [(p.line, p.kind) for p in report.problems] == [(3, "duplicate")]
         assert memory.get(el).en == en  # type: ignore[union-attr]
-        assert import_reviewed(tsv, memory).new == 0
+        assert import_reviewed(tsv, memory, all_units=True).new == 0
 
 
 def test_tsv_as_el2en_writes_it_with_a_reviewed_column(
@@ -302,7 +306,7 @@ def test_export_to_stdout_and_of_a_missing_memory(tmp_path: Path) -> None:
 
 def test_memory_path_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tsv = tmp_path / "r.tsv"
-    tsv.write_text(f"el\ten\n{PAIRS[0][0]}\tX.\n", "utf-8")
+    tsv.write_text(f"el\ten\treviewed\n{PAIRS[0][0]}\tX.\tyes\n", "utf-8")
     monkeypatch.setenv("EL2EN_MEMORY", str(tmp_path / "env.sqlite"))
     result = CliRunner().invoke(review, ["import", str(tsv)])
     assert result.exit_code == 0 and "1 new" in result.stdout

@@ -190,6 +190,46 @@ class TranslationMemory:
             )
         return (PutResult.NEW if before is None else PutResult.REPLACED), before
 
+    @db.guarded
+    def put_all(
+        self,
+        units: Sequence[tuple[str, str, str, str]],
+        *,
+        imported: str | None = None,
+        replace: bool = False,
+    ) -> list[tuple[PutResult, MemoryEntry | None]]:
+        """Store every ``(el, en, file, unit)`` as :meth:`put` does, in one transaction.
+
+        All or nothing: ``el2en review import`` validates a whole file first and
+        then stores it here, so a failure (a full disk, a read-only file, a
+        signal) never leaves half a file in the memory.
+        """
+        stamp = imported or db.utc_text()
+        results: list[tuple[PutResult, MemoryEntry | None]] = []
+        with db.write(self.conn) as conn:
+            for el, en, file, unit in units:
+                source = normalise(el)
+                if not source or not en.strip():
+                    raise StoreError(f"{file}#{unit}: a memory entry needs Greek and English text")
+                row = conn.execute(
+                    "SELECT source, el, en, file, unit, imported FROM memory WHERE source = ?",
+                    (source,),
+                ).fetchone()
+                before = MemoryEntry(*row) if row else None
+                if before is not None and before.en == en:
+                    results.append((PutResult.SAME, before))
+                    continue
+                if before is not None and not replace:
+                    results.append((PutResult.CONFLICT_KEPT, before))
+                    continue
+                conn.execute(
+                    "INSERT OR REPLACE INTO memory (source, el, en, file, unit, imported) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (source, el, en, file, unit, stamp),
+                )
+                results.append((PutResult.NEW if before is None else PutResult.REPLACED, before))
+        return results
+
     def put_many(self, items: Mapping[str, Translation]) -> None:
         """Store human translations keyed by Greek (the pipeline never calls this)."""
         for el, translation in items.items():

@@ -1,7 +1,7 @@
 """Corrections back: read reviewed files into the translation memory, and export it.
 
-A reviewer gets el2en's XLIFF, TMX or TSV, corrects English targets in a CAT
-tool or a spreadsheet, and ``el2en review import`` stores the corrected
+A reviewer gets el2en's XLIFF, TMX, TSV or XLSX, corrects English targets in a
+CAT tool or a spreadsheet, and ``el2en review import`` stores the corrected
 sentences in the :class:`~translate.memory.TranslationMemory`, which later runs
 use before the model.
 
@@ -26,9 +26,16 @@ Which units are the reviewer's (see :func:`decide` and docs/qa.md):
    tools stamp edited units; el2en writes no dates); a TMX from another tool
    (not ``creationtool="el2en"``), or el2en's own memory export
    (``o-tmf="el2en-memory"``), is a human memory: every unit counts.
-4. TSV: a ``reviewed`` column, when there is one, says which rows
-   (``yes``/``y``/``true``/``1``/``x``); without one every row counts: a TSV
-   has nowhere to record a review, so import only what was reviewed.
+4. TSV and XLSX: a filled-in ``correction`` (XLSX) is the reviewer's; a
+   ``reviewed`` column, when there is one, says which rows
+   (``yes``/``y``/``true``/``1``/``x``).  A table with none of ``mt``,
+   ``reviewed`` or ``correction`` has no review signal at all: nothing is
+   imported unless ``all_units`` (``--all``) says every row is the reviewer's.
+
+Every unit not taken is reported with its reason (``ImportReport.not_taken``).
+A file is checked whole before anything is stored (languages, quoting, sizes,
+units of invisible characters: :class:`ReviewError` with FILE:LINE), then
+stored in one transaction: all of it or nothing.
 
 Importing the same file twice changes nothing.  The same Greek with another
 English in the memory is a conflict, reported with the file's line and kept
@@ -57,6 +64,27 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _EVERY_UNIT = "every unit of this file counts"
 #: ``o-tmf`` of a memory export: its units are human translations.
 MEMORY_TMF = "el2en-memory"
+#: The longest sentence a reviewed file may hold (characters): a news sentence
+#: is a few hundred; a larger cell is a broken file (a quote never closed).
+MAX_UNIT = 20_000
+_NO_SIGNAL = "no review signal"
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with control and bidi-override characters shown as escapes.
+
+    Reviewed files are untrusted: an escape sequence or a right-to-left override
+    in a unit must not reach the terminal raw when a problem is reported.
+    """
+    import unicodedata
+
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) == "Cc" or ch in _BIDI
+        else ch
+        for ch in text
+    )
 
 
 def _invisible(text: str) -> bool:
@@ -87,15 +115,18 @@ class Unit:
     reviewed: bool | None = None  # TSV: the reviewed column, when there is one
     #: The machine translation, when the file (or --original) tells it.
     machine: str | None = None
-    #: How the file says a unit is reviewed: "xliff", "tmx-el2en", "tmx", "tsv".
+    #: How the file says a unit is reviewed: "xliff", "tmx-el2en", "tmx", "tsv",
+    #: "xlsx", or "tsv-bare" (a table with no column that records a review).
     kind: str = ""
+    #: XLSX: the reviewer's correction column, when filled in.
+    correction: str | None = None
 
 
 # -- reading -----------------------------------------------------------------
 
 
 def detect_format(path: Path) -> str:
-    """Return ``xliff``, ``tmx`` or ``tsv`` for ``path``, by its name, else its content."""
+    """Return ``xliff``, ``tmx``, ``tsv`` or ``xlsx`` for ``path``, by name, else by content."""
     suffix = path.suffix.lower()
     if suffix in (".xlf", ".xliff", ".sdlxliff", ".mqxliff"):
         return "xliff"
@@ -103,6 +134,8 @@ def detect_format(path: Path) -> str:
         return "tmx"
     if suffix in (".tsv", ".tab"):
         return "tsv"
+    if suffix == ".xlsx":
+        return "xlsx"
     try:
         with open(path, "rb") as f:
             head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -110,21 +143,51 @@ def detect_format(path: Path) -> str:
         raise ReviewError(f"{path}: cannot read ({exc.strerror})") from exc
     if head.startswith(b"<"):
         return "tmx" if b"<tmx" in head else "xliff"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
     return "tsv"
 
 
 def read_units(path: str | Path, format: str | None = None) -> Iterator[Unit]:
-    """Yield the units of a reviewed XLIFF 1.2, TMX or TSV file, in file order."""
+    """Yield the units of a reviewed XLIFF 1.2, TMX, TSV or XLSX file, in file order.
+
+    Each unit is checked as it is read (:func:`check_unit`): a ReviewError
+    names the file and line of the first one that cannot be believed.
+    """
     path = Path(path)
     kind = format or detect_format(path)
-    if kind == "xliff":
-        yield from _read_xliff(path)
-    elif kind == "tmx":
-        yield from _read_tmx(path)
-    elif kind == "tsv":
-        yield from _read_tsv(path)
-    else:
-        raise ReviewError(f"{path}: unknown format {kind!r}; choose xliff, tmx or tsv")
+    readers = {"xliff": _read_xliff, "tmx": _read_tmx, "tsv": _read_tsv, "xlsx": _read_xlsx}
+    if kind not in readers:
+        raise ReviewError(f"{path}: unknown format {kind!r}; choose xliff, tmx, tsv or xlsx")
+    for unit in readers[kind](path):
+        check_unit(path, unit)
+        yield unit
+
+
+def check_unit(path: Path, unit: Unit) -> None:
+    """Raise ReviewError (FILE:LINE) for a unit too long to be a sentence, or of invisible text."""
+    for side, text in (("Greek", unit.el), ("English", unit.en), ("correction", unit.correction)):
+        if text is None:
+            continue
+        if len(text) > MAX_UNIT:
+            raise ReviewError(
+                f"{path}:{unit.line}: unit {printable(unit.unit)}: the {side} is {len(text)} "
+                f"characters long, more than a sentence ({MAX_UNIT}): a broken file?"
+            )
+        if _invisible(text):
+            raise ReviewError(
+                f"{path}:{unit.line}: unit {printable(unit.unit)}: the {side} is only invisible "
+                f"characters ({printable(text[:20])!r}); fix or remove the unit"
+            )
+
+
+def _english(path: Path, line: int | None, lang: str | None, what: str) -> None:
+    """Raise ReviewError unless ``lang`` (when given) is English."""
+    if lang and not lang.lower().startswith("en"):
+        raise ReviewError(
+            f"{path}:{line or 0}: {what} is {printable(lang)!r}, not English; el2en's "
+            "memory holds English translations of Greek"
+        )
 
 
 def _parse_xml(path: Path) -> Any:
@@ -164,10 +227,15 @@ def _read_xliff(path: Path) -> Iterator[Unit]:
             raise ReviewError(
                 f"{path}:{file.sourceline}: source-language is {source_lang!r}, not Greek"
             )
+        _english(path, file.sourceline, file.get("target-language"), "target-language")
         original = file.get("original") or f"file{index + 1}"
         for position, unit in enumerate(file.iter("{*}trans-unit")):
             target = unit.find("{*}target")
-            alt = unit.find("{*}alt-trans/{*}target")
+            if target is not None:
+                _english(path, target.sourceline, target.get(_XML_LANG), "the target's xml:lang")
+            alt = unit.find("{*}alt-trans[@origin='el2en']/{*}target")
+            if alt is None:
+                alt = unit.find("{*}alt-trans/{*}target")
             notes = unit.findall("{*}note")
             yield Unit(
                 el=_text(unit.find("{*}source")),
@@ -200,14 +268,19 @@ def _read_tmx(path: Path) -> Iterator[Unit]:
     for position, tu in enumerate(root.iter("tu")):
         el = en = None
         en_tuv = None
+        others = []
         for tuv in tu.iter("tuv"):
             lang = _tuv_lang(tuv)
             if lang.startswith("el") and el is None:
                 el = _text(tuv.find("seg"))
             elif lang.startswith("en") and en is None:
                 en, en_tuv = _text(tuv.find("seg")), tuv
+            elif not lang.startswith("el"):
+                others.append(lang)
         if el is None:
             continue  # not a Greek unit
+        if en is None and others:
+            _english(path, tu.sourceline, others[0], "the translation's xml:lang")
         props = {p.get("type"): _text(p) for p in tu.findall("prop")}
         stamped = [tu] + ([en_tuv] if en_tuv is not None else [])
         yield Unit(
@@ -240,20 +313,101 @@ def _read_tsv(path: Path) -> Iterator[Unit]:
     if not {"el", "en"} <= columns:
         raise ReviewError(f"{path}: a TSV needs 'el' and 'en' columns (found: {sorted(columns)})")
     unescape = _old_unescape if old else (lambda field: field)
+    width = len(reader.fieldnames or ())
+    kind = "tsv" if columns & {"mt", "reviewed"} else "tsv-bare"
     line = reader.line_num
-    for position, row in enumerate(reader):
+    position = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a quote never closed swallowed the rest of the file
+            raise ReviewError(
+                f"{path}:{line + 1 + offset}: broken quoting ({exc}); a field with a tab, a "
+                'line break or a " must be in double quotes, its own quotes doubled'
+            ) from None
         start, line = line + 1, reader.line_num
+        extra = row.pop(None, None)
+        missing = sum(1 for value in row.values() if value is None)
+        if extra or missing:
+            found = width + len(extra or ()) - missing
+            raise ReviewError(
+                f"{path}:{start + offset}: {found} fields where the header has {width} "
+                "(a stray tab, or broken quoting)"
+            )
+        position += 1
         ids = [row.get(name) for name in ("doc", "paragraph", "sentence")]
         reviewed = row.get("reviewed")
         yield Unit(
             el=unescape(row.get("el") or ""),
             en=unescape(row.get("en") or ""),
-            unit=":".join(i or "" for i in ids) if all(ids) else f"row{position + 1}",
+            unit=":".join(i or "" for i in ids) if all(ids) else f"row{position}",
             line=start + offset,
             reviewed=None if reviewed is None else reviewed.strip().lower() in _TRUE,
-            machine=unescape(row["mt"]) if row.get("mt") else None,
-            kind="tsv",
+            machine=unescape(row["mt"]) if row.get("mt") is not None else None,
+            kind=kind,
         )
+
+
+def _read_xlsx(path: Path) -> Iterator[Unit]:
+    """Yield the rows of the first sheet with ``el`` and ``en`` columns (el2en's sheet first)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ReviewError(f"{path}: not a readable XLSX workbook ({exc})") from None
+    try:
+        sheets = sorted((book[name] for name in book.sheetnames), key=lambda s: s.title != "el2en")
+        for sheet in sheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = [_cell(v).strip() for v in next(rows, ())]
+            if {"el", "en"} <= set(header):
+                yield from _xlsx_units(header, rows)
+                return
+        raise ReviewError(f"{path}: no sheet has 'el' and 'en' columns in its first row")
+    finally:
+        book.close()
+
+
+def _xlsx_units(header: list[str], rows: Iterator[tuple[object, ...]]) -> Iterator[Unit]:
+    kind = "xlsx" if set(header) & {"mt", "reviewed", "correction"} else "tsv-bare"
+    for number, values in enumerate(rows, start=2):
+        cells = {name: _cell(v) for name, v in zip(header, values, strict=False) if name}
+        if not any(cells.values()):
+            continue
+        ids = [cells.get(name, "") for name in ("doc", "paragraph", "sentence")]
+        reviewed = cells.get("reviewed")
+        yield Unit(
+            el=cells.get("el", ""),
+            en=cells.get("en", ""),
+            unit=":".join(ids) if all(ids) else f"row{number}",
+            line=number,
+            reviewed=None if reviewed is None else reviewed.strip().lower() in _TRUE,
+            machine=cells.get("mt") if "mt" in cells else None,
+            correction=cells.get("correction") or None,
+            kind=kind,
+        )
+
+
+def _cell(value: object) -> str:
+    """Return a cell's text: OOXML's ``_xHHHH_`` escapes undone, 3.0 as ``3``, None as ''.
+
+    openpyxl undoes the escapes of shared strings only; el2en's streamed
+    workbook (translate.formats.xlsx) has inline strings, escaped the same way.
+    """
+    from openpyxl.utils.escape import unescape
+
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return str(unescape(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _old_unescape(field: str) -> str:
@@ -266,15 +420,21 @@ def _old_unescape(field: str) -> str:
 # -- deciding ----------------------------------------------------------------
 
 
-def decide(unit: Unit) -> tuple[bool, str]:
+def decide(unit: Unit, all_units: bool = False) -> tuple[bool, str]:
     """Return whether ``unit`` holds a reviewer's translation, and why (see the module doc)."""
+    if unit.correction and unit.el.strip():
+        return True, "a correction"
     if not unit.el.strip() or not unit.en.strip():
         return False, "no Greek or no English"
+    if all_units:
+        return True, "--all"
     if unit.machine is not None:
         if unit.en != unit.machine:
             return True, "English differs from the machine translation"
         if unit.state in APPROVED_STATES:
             return True, f"approved (state {unit.state})"
+        if unit.reviewed:
+            return True, "approved (reviewed column)"
         return False, "English unchanged from the machine translation"
     if unit.kind == "xliff":
         if unit.state in APPROVED_STATES:
@@ -288,8 +448,12 @@ def decide(unit: Unit) -> tuple[bool, str]:
         if unit.changed:
             return True, "changed (changedate/changeid)"
         return False, "el2en's own unit, not changed (no changedate)"
-    if unit.kind == "tsv" and unit.reviewed is not None:
+    if unit.kind in ("tsv", "xlsx") and unit.reviewed is not None:
         return unit.reviewed, "reviewed column" if unit.reviewed else "not marked reviewed"
+    if unit.kind == "tsv-bare":
+        return False, _NO_SIGNAL
+    if unit.kind in ("tsv", "xlsx"):
+        return False, "no correction, not marked reviewed"
     return True, _EVERY_UNIT
 
 
@@ -330,6 +494,15 @@ class Problem:
     other_provenance: str
 
 
+@dataclass(frozen=True, slots=True)
+class NotTaken:
+    """A unit that was not taken as a reviewer's translation, and why."""
+
+    line: int
+    unit: str
+    reason: str
+
+
 @dataclass
 class ImportReport:
     """What one import did."""
@@ -341,6 +514,8 @@ class ImportReport:
     replaced: int = 0
     #: Units not taken as a reviewer's translation, by reason.
     skipped: dict[str, int] = field(default_factory=dict)
+    #: Every unit not taken, in file order (``-v`` lists them).
+    not_taken: list[NotTaken] = field(default_factory=list)
     #: Conflicts, duplicates and replacements, in file order.
     problems: list[Problem] = field(default_factory=list)
     #: Warnings about the file as a whole.
@@ -355,9 +530,9 @@ class ImportReport:
         """Return the one-line summary, e.g. ``review.xlf: 12 units: 3 new, 0 replaced, ...``."""
         skipped = sum(self.skipped.values())
         return (
-            f"{self.path.name}: {self.units} units: {self.new} new, {self.replaced} replaced, "
-            f"{self.same} already in memory, {self.conflicts} conflicts, "
-            f"{skipped} not taken as reviewed"
+            f"{printable(self.path.name)}: {self.units} units: {self.new} new, "
+            f"{self.replaced} replaced, {self.same} already in memory, "
+            f"{self.conflicts} conflicts, {skipped} not taken as reviewed"
         )
 
 
@@ -369,8 +544,15 @@ def import_reviewed(
     original: str | Path | None = None,
     replace: bool = False,
     imported: str | None = None,
+    all_units: bool = False,
 ) -> ImportReport:
-    """Store the reviewer's translations of the file at ``path`` in ``memory``; say what changed."""
+    """Store the reviewer's translations of the file at ``path`` in ``memory``; say what changed.
+
+    The whole file is read, checked and decided first; only then is what it
+    holds stored, in one transaction.  A ReviewError (FILE:LINE) or a store
+    error leaves the memory as it was.  ``all_units`` takes every unit with
+    Greek and English as the reviewer's, whatever the file says.
+    """
     path = Path(path)
     report = ImportReport(path)
     units: Iterator[Unit] = read_units(path, format)
@@ -379,28 +561,35 @@ def import_reviewed(
     first: dict[str, Unit] = {}
     for unit in units:
         report.units += 1
-        taken, reason = decide(unit)
-        if reason == _EVERY_UNIT and unit.kind == "tsv" and not report.notes:
-            report.notes.append(
-                f"{path.name}: no 'reviewed' or 'mt' column and no --original: every row is "
-                "taken as the reviewer's, unchanged machine translations too"
-            )
+        taken, reason = decide(unit, all_units)
         if not taken:
             report.skipped[reason] = report.skipped.get(reason, 0) + 1
+            report.not_taken.append(NotTaken(unit.line, unit.unit, reason))
             continue
         key = normalise(unit.el)
+        en = unit.correction or unit.en
         if key in first:
             earlier = first[key]
-            if earlier.en != unit.en:
+            if (earlier.correction or earlier.en) != en:
                 where = f"{path.name}#{earlier.unit} (line {earlier.line})"
                 report.problems.append(
-                    Problem(unit.line, unit.unit, unit.el, unit.en, "duplicate", earlier.en, where)
+                    Problem(unit.line, unit.unit, unit.el, en, "duplicate", earlier.en, where)
                 )
             continue
         first[key] = unit
-        result, before = memory.put(
-            unit.el, unit.en, file=path.name, unit=unit.unit, imported=imported, replace=replace
+    if report.skipped.get(_NO_SIGNAL):
+        report.notes.append(
+            f"{printable(path.name)}: no review signal (no 'mt', 'reviewed' or 'correction' "
+            "column, and no --original): nothing imported; pass --all to take every row "
+            "as the reviewer's"
         )
+    chosen = list(first.values())
+    results = memory.put_all(
+        [(u.el, u.correction or u.en, path.name, u.unit) for u in chosen],
+        imported=imported,
+        replace=replace,
+    )
+    for unit, (result, before) in zip(chosen, results, strict=True):
         _count(report, unit, result, before)
     return report
 
@@ -413,8 +602,9 @@ def _count(report: ImportReport, unit: Unit, result: PutResult, before: MemoryEn
     elif before is not None:
         kind = "replaced" if result is PutResult.REPLACED else "conflict"
         report.replaced += result is PutResult.REPLACED
+        en = unit.correction or unit.en
         report.problems.append(
-            Problem(unit.line, unit.unit, unit.el, unit.en, kind, before.en, before.provenance)
+            Problem(unit.line, unit.unit, unit.el, en, kind, before.en, before.provenance)
         )
 
 

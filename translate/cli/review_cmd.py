@@ -39,7 +39,7 @@ def review() -> None:
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(["auto", "xliff", "tmx", "tsv"]),
+    type=click.Choice(["auto", "xliff", "tmx", "tsv", "xlsx"]),
     default="auto",
     show_default=True,
     help="The reviewed file's format; auto goes by its name, then its content.",
@@ -56,16 +56,34 @@ def review() -> None:
     help="When the memory has the same Greek with other English, take the file's "
     "(default: keep the memory's and report the conflict).",
 )
+@click.option(
+    "--all",
+    "all_units",
+    is_flag=True,
+    help="Take every unit with Greek and English as the reviewer's, whatever the file says "
+    "(for a table with no 'mt', 'reviewed' or 'correction' column).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List every unit not taken, and why.")
 def import_(
-    file: Path, memory: Path | None, file_format: str, original: Path | None, replace: bool
+    file: Path,
+    memory: Path | None,
+    file_format: str,
+    original: Path | None,
+    replace: bool,
+    all_units: bool,
+    verbose: bool,
 ) -> None:
-    """Store the reviewer's translations in FILE (XLIFF 1.2, TMX or TSV) in the memory.
+    """Store the reviewer's translations in FILE (XLIFF 1.2, TMX, TSV or XLSX) in the memory.
 
-    Prints one line per conflict (FILE:LINE) on stderr and a summary on stdout.
-    Importing the same file again changes nothing.
+    A unit is taken when its English differs from el2en's (kept in the file),
+    when its state or a column says it was reviewed, or when its correction
+    is filled in.  The file is checked whole, then stored in one transaction:
+    all of it or nothing.  Prints one line per conflict (FILE:LINE) and,
+    with -v, one per unit not taken (FILE:LINE: unit ID: reason) on stderr,
+    and a summary on stdout.  Importing the same file again changes nothing.
     """
     from translate.memory import TranslationMemory
-    from translate.review import import_reviewed
+    from translate.review import import_reviewed, printable
 
     path = _memory_path(memory)
     try:
@@ -76,11 +94,22 @@ def import_(
                 format=None if file_format == "auto" else file_format,
                 original=original,
                 replace=replace,
+                all_units=all_units,
             )
     except TranslateError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(printable(str(exc))) from None
+    shown = printable(str(file))
     for note in report.notes:
         click.echo(f"el2en: warning: {note}", err=True)
+    if verbose:
+        for unit in report.not_taken:
+            click.echo(f"{shown}:{unit.line}: unit {printable(unit.unit)}: {unit.reason}", err=True)
+    elif report.not_taken:
+        click.echo(
+            f"el2en: {len(report.not_taken)} units not taken (first: {shown}:"
+            f"{report.not_taken[0].line}: {report.not_taken[0].reason}); -v lists them",
+            err=True,
+        )
     for problem in report.problems:
         if problem.kind == "duplicate":
             what = f"same Greek as {problem.other_provenance} with other English; the first kept"
@@ -91,10 +120,11 @@ def import_(
             )
         else:
             what = f"replaced the memory's English ({problem.other_provenance})"
-        click.echo(f"{file}:{problem.line}: unit {problem.unit}: {what}", err=True)
-        click.echo(f"    el:     {problem.el}", err=True)
-        click.echo(f"    file:   {problem.en}", err=True)
-        click.echo(f"    before: {problem.other_en}", err=True)
+        where = f"{shown}:{problem.line}: unit {printable(problem.unit)}"
+        click.echo(f"{where}: {printable(what)}", err=True)
+        click.echo(f"    el:     {printable(problem.el)}", err=True)
+        click.echo(f"    file:   {printable(problem.en)}", err=True)
+        click.echo(f"    before: {printable(problem.other_en)}", err=True)
     click.echo(f"{report.summary()} (memory: {path})")
 
 

@@ -6,7 +6,8 @@ The header carries every attribute TMX 1.4b requires (``creationtool``,
 Each sentence is one ``<tu>`` with an ``el`` and (once translated) an ``en``
 ``<tuv>``, and ``<prop>``s for where it is and what was seen:
 ``x-doc``, ``x-paragraph``, ``x-sentence``, ``x-flags`` (names, comma-separated,
-when there are any), ``x-score`` and ``x-provenance`` (when known).  TMX
+when there are any), ``x-score`` and ``x-provenance`` (when known), and ``x-mt``,
+el2en's English, which ``el2en review import`` compares the edited ``en`` with.  TMX
 reserves types without the ``x-`` prefix for itself.  No ``creationdate``, so
 that the same run gives the same file.
 """
@@ -69,6 +70,8 @@ def translation_unit(s: Sentence) -> Any:
         _prop(tu, "x-score", f"{s.score:.4f}")
     if s.provenance is not None:
         _prop(tu, "x-provenance", s.provenance)
+    if s.translation is not None:  # el2en's English, kept when a CAT tool edits the tuv
+        _prop(tu, "x-mt", s.translation)
     _tuv(tu, SOURCE_LANG, s.source)
     if s.translation is not None:
         _tuv(tu, TARGET_LANG, s.translation)

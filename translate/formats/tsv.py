@@ -12,6 +12,9 @@ The signature travels in a ``signature`` column, repeated on every row: a
 comment line breaks the readers above, and a sidecar file is lost when the
 table is mailed, filtered, sorted or pasted into another sheet.  Repeated,
 every row still says how it was made after any of those.
+
+The last column, ``mt``, repeats el2en's English: a reviewer edits ``en``,
+and ``el2en review import`` takes exactly the rows whose ``en`` differs from it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ COLUMNS = (
     "score",
     "provenance",
     "signature",
+    "mt",
 )
 
 
@@ -54,6 +58,7 @@ def row(s: Sentence, signature: str) -> tuple[str, ...]:
         format_score(s.score),
         s.provenance or "",
         signature,
+        s.translation or "",
     )
 
 

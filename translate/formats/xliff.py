@@ -8,7 +8,9 @@ probably wrong translation (:func:`translate.flags.is_warning`), else
 ``translated``; ``state-qualifier`` says where it came from (``mt-suggestion``
 for the model's, ``leveraged-tm`` for a reviewer's from the translation memory).
 Every flag gives a ``<note>`` with its description, warnings at priority 1,
-the rest at 5.  The model's score is the ``el2en:score`` attribute of the
+the rest at 5.  An ``<alt-trans origin="el2en">`` keeps el2en's English as
+written, so that ``el2en review import`` recognises an edited target whatever
+state the CAT tool left.  The model's score is the ``el2en:score`` attribute of the
 unit (XLIFF 1.2 allows attributes of other namespaces there); the signature
 is a note in the file's header, beside ``<tool>``.
 """
@@ -35,6 +37,8 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 SOURCE_LANG = "el"
 TARGET_LANG = "en"
 NEEDS_REVIEW = "needs-review-translation"
+#: ``origin`` of the ``<alt-trans>`` holding el2en's machine translation.
+ALT_ORIGIN = "el2en"
 TRANSLATED = "translated"
 
 
@@ -87,6 +91,14 @@ def trans_unit(s: Sentence) -> Any:
     if s.provenance is not None:
         note = etree.SubElement(unit, _q("note"), {"from": "el2en", "priority": "5"})
         note.text = xml_text(f"provenance: {s.provenance}")
+    if s.translation is not None:
+        # el2en's own English again (after the notes, as the schema orders them),
+        # which CAT tools leave alone when the target is edited: review import
+        # takes every unit whose target differs from it.
+        alt = etree.SubElement(unit, _q("alt-trans"), {"origin": ALT_ORIGIN})
+        machine = etree.SubElement(alt, _q("target"))
+        machine.set(f"{{{XML_NS}}}lang", TARGET_LANG)
+        machine.text = xml_text(s.translation)
     return unit
 
 
