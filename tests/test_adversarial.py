@@ -400,3 +400,59 @@ def test_a_full_disk_in_batch_is_one_line_and_the_report_says_failed(
         assert not (disk / "out" / "long.el-en.jsonl").exists()
     written = json.loads(report.read_text(encoding="utf-8"))
     assert written["status"] == "failed" and "No space left" in written["error"]
+
+
+# -- the pieces: one escape, temporaries' names, the walk below OUT -----------
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("plain Ελληνικά.txt", "plain Ελληνικά.txt"),
+        ("two\nlines.txt", "two\\nlines.txt"),
+        ("tab\there\r.txt", "tab\\there\\r.txt"),
+        ("esc\x1b[2J.txt", "esc\\x1b[2J.txt"),
+        ("c1\x9b.txt", "c1\\x9b.txt"),
+        ("del\x7f.txt", "del\\x7f.txt"),
+        (os.fsdecode(b"caf\xe9.txt"), "caf\\xe9.txt"),
+        ("rtl\u202etxt.exe", "rtl\\u202etxt.exe"),
+        ("line\u2028sep.txt", "line\\u2028sep.txt"),
+    ],
+)
+def test_escape_shows_every_unsafe_character(raw: str, shown: str) -> None:
+    from translate.display import escape
+
+    assert escape(raw) == shown
+    assert escape(escape(raw)) == shown  # idempotent: safe to apply at every choke point
+    shown.encode("utf-8")  # always writable to a UTF-8 stream
+
+
+def test_temporary_names_fit_the_file_system() -> None:
+    from translate.output import TEMP_SUFFIX, temp_prefix
+
+    assert temp_prefix("a.el-en.jsonl") == ".a.el-en.jsonl.el2en-"
+    long_names = ["x" * 247, "x" * 246 + "y", "Ω" * 123]  # 247, 247 and 246 bytes
+    prefixes = [temp_prefix(name, 255) for name in long_names]
+    for prefix in prefixes:
+        temporary = f"{prefix}{4194304}-{'f' * 8}{TEMP_SUFFIX}"
+        assert len(os.fsencode(temporary)) <= 255
+    assert len(set(prefixes)) == len(prefixes), "different outputs share a temporary prefix"
+
+
+def test_the_walk_below_out_replaces_links_and_refuses_files(tmp_path: Path) -> None:
+    from translate.errors import OutputError
+    from translate.paths import folder_fd
+
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "a").symlink_to(elsewhere)
+    with folder_fd(out, "a/b", create=True) as fd:
+        os.close(os.open("x", os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=fd))
+    assert (out / "a" / "b" / "x").is_file() and not (out / "a").is_symlink()
+    assert os.listdir(elsewhere) == []
+    (out / "file").write_text("mine\n")
+    with pytest.raises(OutputError, match="is a file, not a folder"), folder_fd(out, "file/c"):
+        pass
+    assert (out / "file").read_text() == "mine\n"

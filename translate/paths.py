@@ -118,15 +118,12 @@ def open_folder(
     replaced by a real folder (see the module's doc); a component that is a
     file is an OutputError naming it.  The caller closes the descriptor.
     """
+    parts = _parts(relative)
     fd = open_root(root)
     shown = Path(root)
-    try:
-        for part in _parts(relative):
-            shown = shown / part
-            fd = _step(fd, part, str(shown), create)
-    except BaseException:
-        os.close(fd)
-        raise
+    for part in parts:
+        shown = shown / part
+        fd = _step(fd, part, str(shown), create)  # closes the previous descriptor, always
     return fd
 
 
