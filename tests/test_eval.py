@@ -523,3 +523,42 @@ def test_a_broken_glossary_is_one_line(home: Path, tmp_path: Path) -> None:
     glossary.write_text("Ηράκλειο\n", encoding="utf-8")  # no English
     line = one_error_line(el2en(home, A, "--ref", REF, "--glossary", glossary), 1)
     assert str(glossary) in line
+
+
+@pytest.mark.slow
+def test_the_test_models_output_against_the_fixtures_references(home: Path, tmp_path: Path) -> None:
+    """End to end: translate with the committed test model, then score what it wrote."""
+    import csv
+
+    parallel = ROOT / "tests" / "fixtures" / "parallel" / "el-en.tsv"
+    model = ROOT / "tests" / "fixtures" / "tiny-marian-el-en"
+    with open(parallel, encoding="utf-8", newline="") as f:
+        pairs = [
+            (r["el"], r["en"]) for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
+    article = tmp_path / "news.el.txt"
+    article.write_text("".join(f"{el}\n\n" for el, _ in pairs), encoding="utf-8")
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EL2EN_")}
+    env.update(HOME=str(home), HF_HUB_OFFLINE="1", EL2EN_MODELS_DIR=str(tmp_path / "models"))
+    command = [sys.executable, "-m", "translate", "translate", str(article), "--model", str(model)]
+    done = subprocess.run(
+        [*command, "-f", "jsonl", "-o", f"{out}/", "-q", "--no-memory"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    reviewed = tmp_path / "reviewed.tsv"  # written as el2en and spreadsheets quote a TSV
+    with open(reviewed, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, dialect="excel-tab")
+        writer.writerow(["el", "en", "reviewed"])
+        writer.writerows((el, en, "yes") for el, en in pairs)
+    result = eval_json(home, out, "--ref", reviewed)
+    references = dict(pairs)
+    written = records(out / "news.el-en.jsonl")
+    matched = [(r["en"], references[r["el"]]) for r in written if r["el"] in references]
+    assert len(matched) >= 60  # the segmenter gives back the fixture's sentences
+    assert_scores(result, [h for h, _ in matched], [r for _, r in matched])
+    assert result["el2en_signature"].startswith("model:tiny-marian-el-en|")
