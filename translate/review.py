@@ -68,23 +68,18 @@ MEMORY_TMF = "el2en-memory"
 #: is a few hundred; a larger cell is a broken file (a quote never closed).
 MAX_UNIT = 20_000
 _NO_SIGNAL = "no review signal"
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
 def printable(text: str) -> str:
     """Return ``text`` with control and bidi-override characters shown as escapes.
 
     Reviewed files are untrusted: an escape sequence or a right-to-left override
-    in a unit must not reach the terminal raw when a problem is reported.
+    in a unit must not reach the terminal raw when a problem is reported.  The
+    one escape every name and message goes through (translate.display).
     """
-    import unicodedata
+    from translate.display import escape
 
-    return "".join(
-        ch.encode("unicode_escape").decode("ascii")
-        if unicodedata.category(ch) == "Cc" or ch in _BIDI
-        else ch
-        for ch in text
-    )
+    return escape(text)
 
 
 def _invisible(text: str) -> bool:
