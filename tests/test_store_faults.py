@@ -245,7 +245,11 @@ def test_cache_stats_refuses_a_bad_file_in_one_line_and_leaves_it_unchanged(
     line = one_line(el2en(tmp_path, "cache", "stats", str(path)), 1)
     assert str(path) in line
     assert re.search(expected, line), line
-    assert "aside" in line or "upgrade el2en" in line or "give the cache's own file" in line
+    if kind in ("garbage", "truncated"):
+        assert f"move {path} aside" in line
+    else:
+        assert "--cache FILE" in line and "--no-cache" in line
+        assert ("upgrade el2en" in line) == (kind == "newer")
     assert snapshot(path) == before  # not one byte changed, no WAL file created
     if kind == "foreign":
         raw = sqlite3.connect(path)
@@ -288,7 +292,11 @@ def test_review_export_of_a_bad_memory_is_one_line_naming_the_fix(
     before = snapshot(path)
     line = one_line(el2en(tmp_path, "review", "export", "--memory", str(path)), 1)
     assert str(path) in line and "translation memory" in line
-    assert ("review import" in line) or ("upgrade el2en" in line) or ("own file" in line)
+    if kind == "garbage":
+        assert "el2en review import" in line
+    else:
+        assert "--memory FILE" in line
+        assert ("upgrade el2en" in line) == (kind == "newer")
     assert snapshot(path) == before
 
 
@@ -392,7 +400,7 @@ def test_a_bad_manifest_fails_the_run_in_one_line_and_is_left_unchanged(
     before = snapshot(manifest)
     line = one_line(batch(tmp_path, fixture_model, src, out), 1)
     assert str(manifest) in line
-    assert "mv " in line or "upgrade el2en" in line or "own file" in line
+    assert f"mv {manifest} {manifest}.bad" in line
     assert report(out)["status"] == "failed"
     assert snapshot(manifest) == before
 

@@ -103,6 +103,7 @@ SCHEMA = db.Schema(
         "move {path} aside or delete it (a translate or batch run does that itself "
         "and starts a new cache)"
     ),
+    elsewhere="give el2en a cache file of its own (--cache FILE or EL2EN_CACHE), or --no-cache",
 )
 
 

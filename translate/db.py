@@ -104,6 +104,9 @@ class Schema:
     synchronous: str = "NORMAL"
     #: What to do with a damaged file of this kind ({path} is replaced).
     fix: str = "move {path} aside and run again"
+    #: What to do when the file is not this kind's (another program's, a newer
+    #: el2en's): point el2en at its own file; the file itself is left alone.
+    elsewhere: str = "give el2en a file of its own"
 
 
 #: application_id values of el2en's own files (ASCII "E2EC", "E2EM", "E2EB").
@@ -352,21 +355,21 @@ def _refuse_unless_ours(
         )
         raise ForeignStoreError(
             f"{path}: {what}, not an el2en {schema.kind}; it was left unchanged: "
-            f"give the {schema.kind}'s own file",
+            f"{schema.elsewhere.format(path=path)}",
             path=path,
         )
     if application_id == 0 and tables and not tables <= schema.tables:
         names = ", ".join(sorted(tables)[:5])
         raise ForeignStoreError(
             f"{path}: an SQLite database that is not an el2en {schema.kind} (tables: {names}); "
-            f"it was left unchanged: give the {schema.kind}'s own file",
+            f"it was left unchanged: {schema.elsewhere.format(path=path)}",
             path=path,
         )
     if version > schema.version:
         raise ForeignStoreError(
             f"{path}: written by a newer el2en ({schema.kind} schema {version}; this el2en "
-            f"reads up to {schema.version}); it was left unchanged: upgrade el2en, or give "
-            "another file",
+            f"reads up to {schema.version}); it was left unchanged: upgrade el2en "
+            f"(pip install -U el2en), or {schema.elsewhere.format(path=path)}",
             path=path,
         )
 

@@ -78,6 +78,7 @@ SCHEMA = db.Schema(
     # FULL: a committed document survives a power cut, not only a kill.
     synchronous="FULL",
     fix="move {path} aside (mv {path} {path}.bad); the next run then translates every input again",
+    elsewhere="move {path} aside (mv {path} {path}.bad), or give another output folder",
 )
 
 

@@ -41,6 +41,7 @@ SCHEMA = db.Schema(
         "restore {path} from a backup, or move it aside and import the reviewed files "
         "again ('el2en review import')"
     ),
+    elsewhere="give el2en a memory of its own (--memory FILE or EL2EN_MEMORY)",
 )
 
 
