@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
-from translate import __version__, flags
+from translate import __version__, flags, inflight
 from translate.backends import Backend, DecodeOptions, open_backend
 from translate.batching import windows
 from translate.hub import DEFAULT_MODEL, resolve_model
@@ -197,10 +197,22 @@ class Translator:
         done (pro rata within a window), so a bar moves while a window decodes.
         ``sink`` receives the model's new translations (for a cross-run cache).
         """
+        batches = self._windows(sentences)
+        following = next(batches, None)
+        while following is not None:
+            window, seen = following
+            # One window read ahead: a document in flight says when it has looked
+            # up its last one (translate.inflight.Slot.claim).
+            following = next(batches, None)
+            done = self._translate_window(window, seen, progress, sink, last=following is None)
+            yield from done
+
+    def _windows(self, sentences: Iterable[Sentence]) -> Iterator[tuple[list[Sentence], _Lru]]:
+        """Yield each document's windows with the memory of that document's repeats."""
         for _, document in groupby(sentences, key=lambda s: s.doc_id):
             seen = _Lru(self.config.cache_size)  # this document's repeats only
             for window in windows(document, self.config.window):
-                yield from self._translate_window(window, seen, progress, sink)
+                yield window, seen
 
     def _translate_window(
         self,
@@ -208,6 +220,7 @@ class Translator:
         seen: _Lru,
         progress: Callable[[int], None] | None = None,
         sink: CacheSink | None = None,
+        last: bool = True,
     ) -> list[Sentence]:
         human = self.memory.get_many([s.normalised for s in window]) if self.memory else {}
         plans = [[] if s.normalised in human else self._plan(s) for s in window]
@@ -220,12 +233,19 @@ class Translator:
                 todo.append(piece)
             else:
                 known[piece] = found
+        # Several documents at once (translate.inflight): what an earlier one in
+        # flight decodes is taken from it, as one document at a time would have.
+        slot = inflight.current() if self.cache is not None else None
+        claimed = slot.claimed(todo) if slot is not None else {}
+        todo = [p for p in todo if p not in claimed]
         if todo and self.cache is not None:
             cached = self.cache.get_many(todo)
             # "cached" only for an earlier run's translation; the store marks this
             # run's own entries "reused", which carry no flag (docs/qa.md).
             known.update({p: replace(t, origin=t.origin or "cached") for p, t in cached.items()})
             todo = [p for p in todo if p not in cached]
+        if slot is not None:
+            slot.claim(todo, last)
         ticker = _Ticker(len(window), len(todo), progress)
         if todo:
             started = time.perf_counter()
@@ -245,6 +265,14 @@ class Translator:
             known.update(fresh)
             if sink is not None:
                 sink.put_many(fresh)
+        if slot is not None and claimed:
+            known.update(slot.take(claimed))
+            missing = [p for p in claimed if p not in known]  # its document failed
+            if missing:
+                fresh = dict(zip(missing, self._decode(missing), strict=True))
+                known.update(fresh)
+                if sink is not None:
+                    sink.put_many(fresh)
         for piece in pieces:
             seen.put(piece, known[piece])
         ticker.finish()
@@ -263,12 +291,20 @@ class Translator:
         The engine's calls block in native code, where Python cannot run a
         signal handler; waiting on a future instead lets SIGTERM or Ctrl-C stop
         the run at once (the front end then exits without waiting for the batch).
+        A document in flight (translate.inflight) waits the same way on its own
+        thread, and stops waiting as soon as the run stops, so its temporaries
+        are removed; one decoding thread per document in flight lets their
+        calls queue chunks on CTranslate2 together.
         """
         if self._worker is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._worker = ThreadPoolExecutor(1, thread_name_prefix="el2en-decode")
-        return self._worker.submit(self.backend.translate_batch, pieces, on_chunk).result()
+            self._worker = ThreadPoolExecutor(
+                inflight.MAX_DOCUMENTS, thread_name_prefix="el2en-decode"
+            )
+        future = self._worker.submit(self.backend.translate_batch, pieces, on_chunk)
+        slot = inflight.current()
+        return future.result() if slot is None else slot.wait(future)
 
     @staticmethod
     def _human(sentence: Sentence, found: Translation) -> Sentence:
