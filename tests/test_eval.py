@@ -562,3 +562,44 @@ def test_the_test_models_output_against_the_fixtures_references(home: Path, tmp_
     assert len(matched) >= 60  # the segmenter gives back the fixture's sentences
     assert_scores(result, [h for h, _ in matched], [r for _, r in matched])
     assert result["el2en_signature"].startswith("model:tiny-marian-el-en|")
+
+
+@pytest.mark.parametrize("fmt", ["xliff", "xlsx"])
+def test_a_reviewed_file_is_its_own_reference(home: Path, tmp_path: Path, fmt: str) -> None:
+    """el2en's English stays in the file beside the reviewer's edit: HYP and REF in one."""
+    rows = records(A)
+    refs = REF.read_text(encoding="utf-8").splitlines()
+    sentences = [
+        Sentence("d", 0, i, 0, 1, r["el"], r["el"], r["en"], tuple(r["flags"]), score=r["score"])
+        for i, r in enumerate(rows)
+    ]
+    path = tmp_path / ("reviewed.xlf" if fmt == "xliff" else "reviewed.xlsx")
+    with open(path, "w", encoding="utf-8") as f:
+        get_writer(fmt)(sentences, [f], Signature((("model", "m"),)))
+    edited = {1: refs[1], 3: refs[3], 5: refs[5]}  # the reviewer fixes three sentences
+    if fmt == "xliff":
+        from lxml import etree
+
+        tree = etree.parse(str(path))
+        units = tree.getroot().iterfind(".//{*}trans-unit")
+        for index, unit in enumerate(units):
+            if index in edited:
+                unit.find("{*}target").text = edited[index]
+        tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+    else:
+        import openpyxl  # type: ignore[import-untyped,unused-ignore]
+
+        book = openpyxl.load_workbook(path)
+        sheet = book.worksheets[0]
+        header = [cell.value for cell in sheet[1]]
+        for index, english in edited.items():
+            sheet.cell(row=index + 2, column=header.index("correction") + 1, value=english)
+        book.save(path)
+    result = eval_json(home, path, "--ref", path)
+    reviewed = [edited.get(i, r["en"]) for i, r in enumerate(rows)]
+    assert_scores(result, [r["en"] for r in rows], reviewed)
+    assert result["changed"] == 3
+    # low_score is on sentences 1, 3, 4, 9 (make.py); the reviewer changed 1 and 3 of them.
+    low = result["flags"]["low_score"]
+    assert (low["flagged"], low["changed"]) == (4, 2)
+    assert low["precision"] == pytest.approx(0.5) and low["recall"] == pytest.approx(2 / 3)

@@ -7,7 +7,11 @@ the model.  Everything here is offline and library-only (the CLI in
 - :func:`read_system` reads a hypothesis (HYP): an el2en output that carries
   Greek and English (JSONL, TSV, TMX, XLIFF, XLSX), a Moses ``.en`` (its ``.el``
   beside it gives the Greek), or a folder of such outputs (a batch's OUT).
-  The flags and model scores el2en wrote come with each sentence.
+  The flags and model scores el2en wrote come with each sentence, and its
+  English is el2en's own: where a reviewed file keeps el2en's machine
+  translation beside the reviewer's edit (XLIFF ``<alt-trans origin="el2en">``,
+  TMX ``x-mt``, TSV and XLSX ``mt``), that is what is scored, so a reviewed
+  file is its own reference (``el2en eval reviewed.xlsx --ref reviewed.xlsx``).
 - :func:`read_reference` reads a reference (REF): plain English lines aligned
   with HYP's sentences (a Moses ``.en`` is one), or a reviewed file that
   ``el2en review import`` reads (through :func:`translate.review.read_units`),
@@ -73,6 +77,8 @@ HYP_SUFFIXES: dict[str, str] = {
 _REVIEWED_SUFFIXES = frozenset({".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".tmx", ".tsv", ".tab"})
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _EL2EN_SCORE = "{urn:el2en:xliff:1}score"
+#: Where el2en's XLIFF keeps its own English beside the target a reviewer edits.
+_EL2EN_ALT = "{*}alt-trans[@origin='el2en']/{*}target"
 _KNOWN_FLAGS = frozenset(flag.value for flag in Flag)
 _SPACES = re.compile(r"\s+")
 
@@ -338,7 +344,7 @@ def _read_tsv(path: Path) -> tuple[str | None, list[Hypothesis]]:
             sentences.append(
                 Hypothesis(
                     row.get("el") or "",
-                    row.get("en") or "",
+                    row.get("mt") or row.get("en") or "",  # el2en's, beside an edit
                     _flags_of(row.get("flags") or ""),
                     _score_of(row.get("score"), where),
                     where,
@@ -431,7 +437,7 @@ def _read_tmx(path: Path) -> tuple[str | None, list[Hypothesis]]:
         sentences.append(
             Hypothesis(
                 texts["el"],
-                texts.get("en", ""),
+                props.get("x-mt") or texts.get("en", ""),  # el2en's, beside an edit
                 _flags_of(props.get("x-flags") or ""),
                 _score_of(props.get("x-score"), where),
                 where,
@@ -458,13 +464,18 @@ def _read_xliff(path: Path) -> tuple[str | None, list[Hypothesis]]:
         sentences.append(
             Hypothesis(
                 _all_text(unit.find("{*}source")),
-                _all_text(unit.find("{*}target")),
+                _all_text(_first(unit.find(_EL2EN_ALT), unit.find("{*}target"))),
                 flags,
                 _score_of(unit.get(_EL2EN_SCORE), where),
                 where,
             )
         )
     return signature, sentences
+
+
+def _first(*elements: Any) -> Any:
+    """Return the first element that is there (an lxml element without children is falsy)."""
+    return next((e for e in elements if e is not None), None)
 
 
 def _read_moses(path: Path) -> tuple[str | None, list[Hypothesis]]:
@@ -526,7 +537,8 @@ def read_reference(path: str | Path) -> Reference:
                 "this el2en's 'review import' does not read XLSX yet; give the reviewed "
                 "workbook as TSV or XLIFF",
             )
-        return _by_greek(path, ((u.el, u.en) for u in read_units(path)), "reviewed")
+        units = read_units(path)
+        return _by_greek(path, ((u.el, u.correction or u.en) for u in units), "reviewed")
     lines = _lines_of(path)
     if not any(line.strip() for line in lines):
         raise InputError(str(path), "empty: no reference lines")
