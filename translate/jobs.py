@@ -530,16 +530,49 @@ def translate_files(
             total = count_sentences(documents[0], config.segmenter)
             bar = progress(total, "sentences", _label(planned[0].inputs))
         with bar as advance:
-            for job, docs in zip(planned, documents, strict=True):
-                outcome = run_job(
-                    job, translator, options, docs, progress=None if many else advance, sink=store
-                )
+
+            def work(job: Job, docs: list[Document]) -> tuple[JobOutcome, dict[str, Translation]]:
+                if not many:
+                    return run_job(job, translator, options, docs, advance, store), {}
+                # In flight, the cache gets a document's entries when it is delivered,
+                # in order: each document sees those before it, as one at a time.
+                held = _Collected()
+                return run_job(job, translator, options, docs, sink=held), held.items
+
+            def deliver(done: tuple[JobOutcome, dict[str, Translation]]) -> None:
+                outcome, fresh = done
+                if store is not None and fresh:
+                    store.put_many(fresh)
                 if many:
                     advance(1)
                 outcomes.append(outcome)
                 if on_outcome is not None:
                     on_outcome(outcome)
+
+            _run_jobs(translator, list(zip(planned, documents, strict=True)), work, deliver, many)
     return outcomes
+
+
+def _run_jobs(
+    translator: Translator,
+    jobs: list[tuple[Job, list[Document]]],
+    work: Callable[[Job, list[Document]], tuple[JobOutcome, dict[str, Translation]]],
+    deliver: Callable[[tuple[JobOutcome, dict[str, Translation]]], None],
+    many: bool,
+) -> None:
+    """Run ``el2en translate``'s jobs, several documents at once when there are several
+    (translate.inflight: the same bytes as one at a time), delivering them in order."""
+    from translate.inflight import documents_in_flight, on_driver, run_in_flight
+
+    limit = documents_in_flight(translator) if many else 1
+    if limit <= 1:
+        for job, docs in jobs:
+            deliver(work(job, docs))
+        return
+    with on_driver(translator):
+        run_in_flight(
+            jobs, lambda pair: work(*pair), lambda _, done: deliver(done), limit, lambda d: d[1]
+        )
 
 
 def _ignore(count: int) -> None:
