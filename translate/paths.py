@@ -257,31 +257,36 @@ def resolve_followed(path: str) -> str:
 # -- inputs --------------------------------------------------------------------
 
 
-def input_problem(path: str, real_root: str) -> str | None:
+def input_problem(path: str, real_root: str, walked: bool = False) -> str | None:
     """Return why the input ``path`` is refused, or None when it is a file to read.
 
     Refused: a name that is not UTF-8, a dangling symlink, one leading out of
     ``real_root`` (a resolved folder), and anything but a regular file (a FIFO
     would hang the run, a device never ends).  The reason is shown escaped.
+    ``walked``: ``path`` came from a walk of the root that followed no folder
+    link, so only a symlink at its last component can lead out.
     """
     if not is_utf8_name(path):
         return "file name is not UTF-8 (rename it)"
     try:
-        is_link = os.path.islink(path)
-        real = os.path.realpath(path)
-    except OSError as exc:
-        return f"cannot be read ({_strerror(exc)})"
-    if is_link and not os.path.exists(path):
-        return "dangling symlink (its target does not exist)"
-    if os.path.commonpath([real_root, real]) != real_root:
-        where = "symlink leads" if is_link else "path leads"
-        return f"{where} out of the source folder (to {escape(real)}); refused"
-    try:
-        mode = os.stat(path).st_mode
+        info = os.lstat(path)
     except FileNotFoundError:
-        return "dangling symlink (its target does not exist)" if is_link else "no such file"
+        return "no such file"
     except OSError as exc:
         return f"cannot be read ({_strerror(exc)})"
+    is_link = stat.S_ISLNK(info.st_mode)
+    mode = info.st_mode
+    if is_link or not walked:
+        if is_link and not os.path.exists(path):
+            return "dangling symlink (its target does not exist)"
+        real = os.path.realpath(path)
+        if os.path.commonpath([real_root, real]) != real_root:
+            where = "symlink leads" if is_link else "path leads"
+            return f"{where} out of the source folder (to {escape(real)}); refused"
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            return f"cannot be read ({_strerror(exc)})"
     if stat.S_ISDIR(mode):
         return "is a directory, not a text file"
     if not stat.S_ISREG(mode):

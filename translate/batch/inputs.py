@@ -95,7 +95,7 @@ def _walk(src: Path, pattern: str, out: Path) -> Inputs:
             relative = PurePosixPath(full.relative_to(src).as_posix())
             if not _matches(relative, pattern):
                 continue
-            problem = input_problem(str(full), real_src)
+            problem = input_problem(str(full), real_src, walked=True)
             if problem:
                 failures.append(Failure(escape(str(relative)), problem))
             else:
