@@ -406,6 +406,40 @@ def test_a_bad_manifest_fails_the_run_in_one_line_and_is_left_unchanged(
 
 
 @pytest.mark.slow
+def test_a_damaged_manifest_row_is_one_line_too(
+    fixture_model: Path, tmp_path: Path, done_batch: tuple[Path, Path]
+) -> None:
+    src, out = done_batch
+    raw = sqlite3.connect(out / MANIFEST_NAME)
+    raw.execute("UPDATE files SET outputs = '{not json'")
+    raw.commit()
+    raw.close()
+    line = one_line(batch(tmp_path, fixture_model, src, out), 1)
+    assert str(out / MANIFEST_NAME) in line and "damaged row" in line and "mv " in line
+    assert report(out)["status"] == "failed"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["translate", "batch"])
+def test_a_garbage_memory_stops_a_run_in_one_line_and_is_kept(
+    fixture_model: Path, tmp_path: Path, command: str
+) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_source(src, 1)
+    memory = tmp_path / "memory.sqlite"
+    memory.write_bytes(b"reviewers' work, damaged\n" * 100)
+    before = memory.read_bytes()
+    model = ("--model", str(fixture_model), "--memory", str(memory))
+    if command == "translate":
+        done = el2en(tmp_path, "translate", str(src / "a0.txt"), *model)
+    else:
+        done = el2en(tmp_path, "batch", str(src), str(out), *model)
+    line = one_line(done, 1)
+    assert str(memory) in line and "el2en review import" in line
+    assert memory.read_bytes() == before  # a memory is never rebuilt or moved
+
+
+@pytest.mark.slow
 def test_a_foreign_database_given_as_cache_is_refused_unchanged(
     fixture_model: Path, tmp_path: Path
 ) -> None:

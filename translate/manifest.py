@@ -131,9 +131,11 @@ class Manifest:
         if row is None:
             return None
         key, name, sha, size, signature, settings, outputs, status, error, sentences = row
-        return Entry(
-            key, name, sha, size, signature, settings, json.loads(outputs), status, error, sentences
-        )
+        try:
+            written = json.loads(outputs)
+        except ValueError:  # edited by hand or damaged: say which file, not a traceback
+            raise db.database_error(self.path, SCHEMA, f"damaged row for {key!r}") from None
+        return Entry(key, name, sha, size, signature, settings, written, status, error, sentences)
 
     @db.guarded
     def entries(self) -> Iterator[Entry]:
