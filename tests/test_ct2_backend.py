@@ -80,6 +80,7 @@ def test_auto_decodes_with_ctranslate2_when_it_is_installed(model: ResolvedModel
     assert backend.signature["backend"].startswith("ctranslate2-")
 
 
+@pytest.mark.slow  # the transformers reference: 8-13 s a case on 2 cores
 @pytest.mark.parametrize("beam", [1, 4])
 def test_float32_gives_the_reference_output_for_every_sentence(
     model: ResolvedModel, sources: list[str], beam: int
@@ -90,6 +91,7 @@ def test_float32_gives_the_reference_output_for_every_sentence(
     assert decoded(got) == decoded(expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("beam", "limit", "lp"), [(1, 256, 1.0), (4, 256, 1.0), (4, 6, 0.6)])
 def test_both_backends_give_the_same_scores(
     model: ResolvedModel, sources: list[str], beam: int, limit: int, lp: float
@@ -263,6 +265,7 @@ def test_sub_batches_are_sorted_chunks_of_at_most_max_batch_sentences() -> None:
     assert [lengths[i] for i in flat] == sorted(lengths)
 
 
+@pytest.mark.slow
 def test_a_large_batch_agrees_too(model: ResolvedModel, sources: list[str]) -> None:
     """More than 16 sentences in one call: both backends split it into the same chunks."""
     options = DecodeOptions(beam_size=4, compute_type="float32", threads=1)

@@ -68,7 +68,8 @@ def conversion_folder(store: Path) -> Path:
 # (Cases that import torch in the subprocess cost 10-25 s each on a busy 2-core
 # machine: the converter's and transformers' other files are checked in-process below.)
 SOURCE_CASES = [
-    ("model.safetensors", "auto"),
+    # Over 5 s: a subprocess converts (importing torch) before the damage shows.
+    pytest.param("model.safetensors", "auto", marks=pytest.mark.slow),
     ("source.spm", "auto"),
     ("source.spm", "transformers"),
     ("target.spm", "auto"),

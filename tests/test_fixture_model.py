@@ -82,6 +82,7 @@ def test_fixture_has_the_expected_rows() -> None:
     assert all(english.isascii() for english in REFERENCES)
 
 
+@pytest.mark.slow  # beam 4 with transformers: 10-12 s a case on 2 cores
 @pytest.mark.parametrize("decoding", list(DECODINGS))
 def test_reproduces_every_reference(model: Any, tokenizer: Any, decoding: str) -> None:
     outputs = decode(tokenizer, generate(model, tokenizer, **DECODINGS[decoding]))

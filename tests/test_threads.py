@@ -49,6 +49,7 @@ def as_bytes(translations: list[Translation]) -> bytes:
     return "\n".join(rows).encode("utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("compute", ["int8", "float32"])
 def test_the_same_signature_gives_byte_identical_output(
     model: ResolvedModel, sources: list[str], compute: str
