@@ -205,6 +205,22 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(env: dict[str, str], tmp_pat
         assert os.listdir(disk) == ["long.tsv"]
 
 
+def test_a_full_temporary_folder_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    from translate.read import SPOOL_BYTES
+
+    line = "Η ρωσική αντιπροσωπεία έφτασε στην Πιονγκγιάνγκ.\n\n"
+    big = tmp_path / "big.txt"  # beyond what is buffered in memory: spilled to TMPDIR
+    big.write_text(line * (SPOOL_BYTES // len(line.encode()) + 1000), encoding="utf-8")
+    with small_tmpfs(tmp_path / "tmp") as tmp:
+        done = el2en({**env, "TMPDIR": str(tmp)}, "translate", big, "-o", tmp_path / "out.txt")
+        assert os.listdir(tmp) == []
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr
+    (line_shown,) = error_lines(done)
+    assert str(big) in line_shown and "No space left" in line_shown and "TMPDIR" in line_shown
+    assert not (tmp_path / "out.txt").exists()
+
+
 # -- options and names ---------------------------------------------------------
 
 
