@@ -339,12 +339,21 @@ def test_unreadable_files_are_refused_with_a_reason(
     assert result.exit_code == 1 and message.split("'")[0] in result.stderr
 
 
-def test_export_file_is_not_left_half_written(tmp_path: Path) -> None:
-    with (
-        TranslationMemory(tmp_path / "m.sqlite") as memory,
-        pytest.raises(ReviewError, match="cannot write"),
-    ):
-        export_tmx_file(memory, tmp_path / "no-such-dir" / "tm.tmx")
+def test_export_goes_through_the_atomic_writer(tmp_path: Path) -> None:
+    """A killed export's temporary is cleaned by the next; a failed one leaves none."""
+    from translate.errors import OutputError
+    from translate.output import temp_prefix
+
+    target = tmp_path / "tm.tmx"
+    stale = tmp_path / f"{temp_prefix(target.name)}4242-deadbeef.tmp"  # no live writer
+    stale.write_text("<tmx half")
+    with TranslationMemory(tmp_path / "m.sqlite") as memory:
+        memory.put(PAIRS[0][0], "A checked line.", file="r.tsv", unit="1")
+        assert export_tmx_file(memory, target) == 1
+        assert not stale.exists()
+        assert b"A checked line." in target.read_bytes()
+        with pytest.raises(OutputError, match="tm.tmx"):
+            export_tmx_file(memory, tmp_path / "no-such-dir" / "tm.tmx")
     assert not list(tmp_path.glob("**/*.tmp"))
 
 

@@ -41,7 +41,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from translate.display import escape
 from translate.errors import OutputError
@@ -463,6 +463,19 @@ def atomic_output(
         output.discard()
         raise
     output.commit()
+
+
+@contextlib.contextmanager
+def atomic_binary_output(target: str, durable: bool = False) -> Iterator[BinaryIO]:
+    """Yield a byte stream that becomes ``target`` only if the block succeeds.
+
+    For writers that produce bytes (lxml's XML serialiser): the same
+    temporary, lock, rename and stale-temporary cleaning as :func:`atomic_output`,
+    after removing what killed writers left for ``target``.
+    """
+    remove_stale(Path(target))
+    with atomic_output(target, durable) as stream:
+        yield stream.buffer
 
 
 @contextlib.contextmanager

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -656,17 +655,15 @@ def _memory_unit(entry: MemoryEntry) -> Any:
 
 
 def export_tmx_file(memory: TranslationMemory, path: str | Path, *, force: bool = False) -> int:
-    """Write the memory as TMX to ``path``, whole or not at all; overwrite only if ``force``."""
+    """Write the memory as TMX to ``path``, whole or not at all; overwrite only if ``force``.
+
+    A file that cannot be written is an :class:`~translate.errors.OutputError` (exit 1).
+    """
+    from translate.output import atomic_binary_output
+
     path = Path(path)
     if path.exists() and not force:
         raise ReviewError(f"{path}: exists; pass --force to replace it")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as f:
-            count = export_tmx(memory, f)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot write ({exc.strerror or exc})") from exc
-    finally:
-        temporary.unlink(missing_ok=True)
-    return count
+    # Through the one atomic writer: a killed export's temporary is cleaned by the next.
+    with atomic_binary_output(str(path)) as stream:
+        return export_tmx(memory, stream)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from translate.errors import TranslateError
+from translate.cli.exits import cli_error
+from translate.errors import StoreError, TranslateError
 
 _MEMORY_HELP = (
     "Translation memory file (SQLite). Default: $EL2EN_MEMORY, else "
@@ -96,8 +97,8 @@ def import_(
                 replace=replace,
                 all_units=all_units,
             )
-    except TranslateError as exc:
-        raise click.ClickException(printable(str(exc))) from None
+    except TranslateError as exc:  # the group is bypassed when this command is called alone
+        raise cli_error(exc) from None
     shown = printable(str(file))
     for note in report.notes:
         click.echo(f"el2en: warning: {note}", err=True)
@@ -144,16 +145,16 @@ def export(output: Path | None, memory: Path | None, force: bool) -> None:
     from translate.review import export_tmx, export_tmx_file
 
     path = _memory_path(memory)
-    if not path.is_file():
-        raise click.ClickException(f"{path}: no translation memory here (nothing imported yet)")
     try:
         with TranslationMemory(path, readonly=True) as tm:
             if output is None or str(output) == "-":
                 sys.stdout.flush()
+        if not path.is_file():
+            raise StoreError(f"{path}: no translation memory here (nothing imported yet)", path)
                 count = export_tmx(tm, sys.stdout.buffer)
                 sys.stdout.buffer.flush()
             else:
                 count = export_tmx_file(tm, output, force=force)
     except TranslateError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise cli_error(exc) from None
     click.echo(f"{count} units exported from {path}", err=True)
