@@ -517,10 +517,10 @@ def _key(el: str) -> str:
 def read_reference(path: str | Path) -> Reference:
     """Return the REF at ``path``: a reviewed file (by Greek) or English lines (by position).
 
-    XLIFF, TMX, TSV (and XLSX once ``review import`` reads it) go through
-    :func:`translate.review.read_units`, so a REF reads exactly as an import
-    would; an el2en JSONL is read by Greek too; anything else is plain English,
-    one line per HYP sentence (a Moses ``.en`` is one).
+    XLIFF, TMX, TSV and XLSX go through :func:`translate.review.read_units`, so
+    a REF reads exactly as an import would (an XLSX ``correction``, when filled
+    in, is the reviewer's English); an el2en JSONL is read by Greek too;
+    anything else is plain English, one line per HYP sentence (a Moses ``.en``).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -529,14 +529,8 @@ def read_reference(path: str | Path) -> Reference:
         pairs: Iterable[tuple[str, str]] = ((s.el or "", s.en) for s in sentences)
         return _by_greek(path, pairs, "reviewed")
     if suffix in _REVIEWED_SUFFIXES or suffix == ".xlsx" or _looks_like_xml(path):
-        from translate.review import detect_format, read_units
+        from translate.review import read_units
 
-        if suffix == ".xlsx" and detect_format(path) != "xlsx":
-            raise InputError(
-                str(path),
-                "this el2en's 'review import' does not read XLSX yet; give the reviewed "
-                "workbook as TSV or XLIFF",
-            )
         units = read_units(path)
         return _by_greek(path, ((u.el, u.correction or u.en) for u in units), "reviewed")
     lines = _lines_of(path)

@@ -22,7 +22,7 @@ from translate.errors import TranslateError, UsageError
 _EPILOG = """\b
 Examples:
   el2en eval out.el-en.jsonl --ref reference.en          # a score
-  el2en eval nightly/out/ --memory                       # flags against reviewers' edits
+  el2en eval reviewed.xlsx --ref reviewed.xlsx           # flags against a review
   el2en eval base.jsonl big.jsonl --ref reviewed.xlf     # is big better than base?
 
 \b
@@ -44,7 +44,8 @@ empty, line counts that differ, no sentence in common); 2 usage error.
     "ref",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Reference: English lines aligned with HYP's sentences (a Moses .en), or a reviewed "
-    "XLIFF/TMX/TSV that 'el2en review import' reads (matched by Greek sentence).",
+    "XLIFF/TMX/TSV/XLSX that 'el2en review import' reads (matched by Greek sentence; a "
+    "returned review is its own reference).",
 )
 @click.option(
     "--memory",
