@@ -43,7 +43,7 @@ from translate.types import Sentence, Translation
 log = logging.getLogger("translate")
 
 METHODS = ("flag", "rerank", "prefix", "substitute", "rerank+prefix")
-DEFAULT_METHOD = "rerank+prefix"
+DEFAULT_METHOD = "prefix"
 #: Hypotheses kept for reranking (the beam is widened to this many if smaller).
 RERANK_HYPOTHESES = 4
 #: Word-start marker of SentencePiece pieces.
@@ -59,8 +59,12 @@ class SteerableBackend(Protocol):
         sources: list[str],
         num_hypotheses: int = 1,
         target_prefixes: list[list[str]] | None = None,
+        beam_size: int = 0,
     ) -> list[list[Translation]]:
-        """Return up to ``num_hypotheses`` translations per source, best first."""
+        """Return up to ``num_hypotheses`` translations per source, best first.
+
+        ``beam_size`` 0: the configured beam, widened to ``num_hypotheses``.
+        """
         ...
 
     def target_pieces(self, text: str) -> list[str]:
@@ -169,7 +173,7 @@ class TermEnforcer:
         better = {source: current[source] for source in todo}
         forced: dict[str, set[str]] = {source: set() for source in todo}
         while True:
-            sources, prefixes = [], []
+            round_: list[tuple[str, list[str]]] = []
             for source, matches in todo.items():
                 missing = [
                     m
@@ -178,17 +182,52 @@ class TermEnforcer:
                 ]
                 if missing:
                     forced[source].add(missing[0].term.greek)
-                    sources.append(source)
-                    prefixes.append(self._prefix_for(source, better[source].text, missing[0]))
-            if not sources:
+                    prefix = self._prefix_for(source, better[source].text, missing[0], matches)
+                    round_.append((source, prefix))
+            if not round_:
                 return better
-            results = self.backend.hypotheses(sources, 1, prefixes)
-            for source, hyps in zip(sources, results, strict=True):
-                if hyps:
-                    better[source] = hyps[0]
+            glued = self._continue(round_, todo, better)
+            if glued:
+                # Every continuation glued a piece onto the term ("Patrasstst"): force
+                # the word boundary after it too, and let the model go on from there.
+                self._continue([(s, [*p, _WORD_START]) for s, p in glued], todo, better)
 
-    def _prefix_for(self, source: str, translation: str, match: Match) -> list[str]:
-        """Return the target prefix: the translation up to the term's position, then the term."""
+    def _continue(
+        self,
+        round_: list[tuple[str, list[str]]],
+        todo: dict[str, list[Match]],
+        better: dict[str, Translation],
+    ) -> list[tuple[str, list[str]]]:
+        """Decode from each prefix; keep the best-ranked continuation with the most terms.
+
+        Return the (source, prefix) pairs whose forced term is still not a
+        whole word in any continuation.
+        """
+        assert self.backend is not None
+        sources = [source for source, _ in round_]
+        prefixes = [p for _, p in round_]
+        # The configured beam: greedy continuations are cheaper per step but a
+        # random-weight model then runs to the length limit (docs/glossary.md).
+        results = self.backend.hypotheses(sources, RERANK_HYPOTHESES, prefixes)
+        glued = []
+        for (source, prefix), hyps in zip(round_, results, strict=True):
+            ranked = sorted(hyps, key=lambda h: len(_missing(h.text, todo[source])))
+            before = len(_missing(better[source].text, todo[source]))
+            if ranked and len(_missing(ranked[0].text, todo[source])) < before:
+                better[source] = ranked[0]
+            elif prefix[-1:] != [_WORD_START]:
+                glued.append((source, prefix))
+        return glued
+
+    def _prefix_for(
+        self, source: str, translation: str, match: Match, matches: list[Match]
+    ) -> list[str]:
+        """Return the target prefix: the translation up to the term's position, then the term.
+
+        The position is the term's relative position in the source, moved to
+        a word start, and never before a term already present that comes
+        earlier in the source (forcing one term must not cut off another).
+        """
         assert self.backend is not None
         pieces = self.backend.target_pieces(translation) if translation else []
         term = self.backend.target_pieces(match.term.english)
@@ -196,6 +235,15 @@ class TermEnforcer:
         # Cut at a word start, never inside a word.
         while 0 < position < len(pieces) and not pieces[position].startswith(_WORD_START):
             position -= 1
+        kept = [
+            m.term.english
+            for m in matches
+            if m.start < match.start and has_english(translation, m.term.english)
+        ]
+        while position < len(pieces) and not all(
+            has_english(self._text(pieces[:position]), english) for english in kept
+        ):
+            position += 1
         head = pieces[:position]
         if has_english(self._text(head), match.term.english):
             return head

@@ -1,0 +1,239 @@
+"""House glossary: term adherence of each enforcement method, and its cost.
+
+    python benchmarks/glossary.py                          # test model, quality + a short cost run
+    python benchmarks/glossary.py --arch opus              # + random model of opus-mt-el-en's shape
+    python benchmarks/glossary.py --arch opus --quality-only
+    python benchmarks/glossary.py --arch opus --sentences 2000 --repeat 3   # quiet machine
+
+Quality, on tests/data/glossary/sentences.tsv (Greek news sentences with
+inflected, capitalised and accentless term forms, and look-alikes) and
+tests/data/glossary/news.glossary.txt, for every method of translate.terms:
+
+- adherence: expected term occurrences whose agreed English is in the
+  output, exact match on whole words (as in the WMT terminology task);
+- silently broken: sentences where an expected term's English is missing and
+  no ``term`` flag says so (target 0);
+- look-alikes forced: look-alike sentences where a look-alike entry matched,
+  or its English appears with the glossary and not without (target 0);
+- unchanged: sentences with no match whose translation is byte-identical to
+  the run without a glossary (target: all).
+
+Cost: documents of 50 sentences where 1 sentence in 5 has a term (the test
+set's term sentences between Greek-like filler sentences), translated with
+and without the glossary by the same loaded backend, alternating, ``--repeat``
+rounds, median sentences/s.  Target: >= 0.9x without the glossary.
+
+The random model (``--arch opus``) is built once by benchmarks/throughput.py's
+recipe under ``--work``.  It translates nothing meaningfully: its adherence
+shows what each method forces, not what a trained model would choose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+DATA = REPO / "tests" / "data" / "glossary"
+GLOSSARY = DATA / "news.glossary.txt"
+TEST_SET = DATA / "sentences.tsv"
+TEST_MODEL = REPO / "tests" / "fixtures" / "tiny-marian-el-en"
+
+
+@dataclass
+class Row:
+    el: str
+    terms: list[str]
+    lookalikes: list[str]
+
+
+def test_set() -> list[Row]:
+    with open(TEST_SET, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [
+        Row(
+            r["el"],
+            [t for t in r["terms"].split("|") if t],
+            [t for t in r["lookalikes"].split("|") if t],
+        )
+        for r in rows
+    ]
+
+
+def sentences_of(texts: list[str], doc_id: str) -> list[Any]:
+    from translate.normalise import normalise
+    from translate.types import Sentence
+
+    return [
+        Sentence(doc_id, i, 0, 0, len(t), t, normalise(t), starts_line=True)
+        for i, t in enumerate(texts)
+    ]
+
+
+def translator(model: Any, backend: Any, method: str | None) -> Any:
+    from translate.pipeline import TranslateConfig, Translator
+
+    config = TranslateConfig(model=str(model.path))
+    if method is not None:
+        config = replace(config, glossary=(str(GLOSSARY),), term_method=method)
+    return Translator(config, model, backend=backend)
+
+
+def quality(model: Any, backend: Any, methods: list[str]) -> None:
+    from translate.glossary import Glossary, has_english
+
+    glossary = Glossary.load([str(GLOSSARY)])
+    english = {t.greek: t.english for t in glossary.terms}
+    rows = test_set()
+    base = list(translator(model, backend, None).translate(sentences_of([r.el for r in rows], "q")))
+    expected = sum(len(r.terms) for r in rows)
+    lookalike_rows = sum(1 for r in rows if r.lookalikes)
+    plain = [r for r in rows if not r.terms]
+    print(
+        f"# test set: {len(rows)} sentences, {expected} expected terms, "
+        f"{lookalike_rows} with look-alikes, {len(plain)} with no match"
+    )
+    print(
+        "| method | adherence | silently broken | look-alikes forced | flagged term | "
+        "unchanged (no match) | extra decodes | seconds |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for method in ["none", *methods]:
+        t = translator(model, backend, None if method == "none" else method)
+        started = time.perf_counter()
+        out = list(t.translate(sentences_of([r.el for r in rows], "q")))
+        seconds = time.perf_counter() - started
+        hits = broken = forced = flagged = unchanged = 0
+        for row, s, b in zip(rows, out, base, strict=True):
+            text = s.translation or ""
+            missing = [e for e in row.terms if not has_english(text, english[e])]
+            hits += len(row.terms) - len(missing)
+            if "term" in s.flags:
+                flagged += 1
+            if missing and "term" not in s.flags:
+                broken += 1
+            for entry in row.lookalikes:
+                listed = any(item.startswith(f"{entry} = ") for item in s.terms)
+                # Its English newly in the output, and not as part of an expected
+                # term's ("Mitsotakis" inside "Kyriakos Mitsotakis").
+                new = (
+                    has_english(text, english[entry])
+                    and not has_english(b.translation or "", english[entry])
+                    and not any(english[entry] in english[e] for e in row.terms)
+                )
+                forced += listed or new
+            if not row.terms:
+                unchanged += s.translation == b.translation and s.flags == b.flags
+        repaired = t.terms.repaired if t.terms is not None else 0
+        broken_text = str(broken) if method != "none" else f"{broken} (no glossary)"
+        print(
+            f"| {method} | {hits / expected:.3f} ({hits}/{expected}) | {broken_text} | {forced} | "
+            f"{flagged} | {unchanged}/{len(plain)} | {repaired} | {seconds:.2f} |"
+        )
+
+
+def cost(model: Any, backend: Any, methods: list[str], n: int, repeat: int) -> None:
+    from throughput import workload
+
+    from translate.glossary import Glossary
+
+    glossary = Glossary.load([str(GLOSSARY)])
+    with_terms = [r.el for r in test_set() if r.terms]
+    filler = [s for s in workload(n, seed=13) if not glossary.find(s)]
+    docs: list[list[str]] = []
+    texts: list[str] = []
+    k = 0
+    for i in range(n):
+        texts.append(
+            with_terms[i // 5 % len(with_terms)] if i % 5 == 4 else filler[k % len(filler)]
+        )
+        k += i % 5 != 4
+        if len(texts) == 50:
+            docs.append(texts)
+            texts = []
+    if texts:
+        docs.append(texts)
+    batches = [sentences_of(d, f"doc{j}") for j, d in enumerate(docs)]
+    total = sum(len(b) for b in batches)
+    runs: dict[str, list[float]] = {m: [] for m in ["none", *methods]}
+    translators = {m: translator(model, backend, None if m == "none" else m) for m in runs}
+    for _ in range(repeat):
+        for method, t in translators.items():
+            started = time.perf_counter()
+            for sentences in batches:
+                t.document_signature(sentences)  # the per-document digest is part of the cost
+                for _ in t.translate(sentences):
+                    pass
+            runs[method].append(total / (time.perf_counter() - started))
+    base = statistics.median(runs["none"])
+    print(
+        f"# cost: {len(batches)} documents, {total} sentences, 1 in 5 with a term; "
+        f"median of {repeat} alternating rounds"
+    )
+    print("| method | sentences/s | vs no glossary |")
+    print("|---|---|---|")
+    for method, rates in runs.items():
+        rate = statistics.median(rates)
+        print(f"| {method} | {rate:.1f} | {rate / base:.3f}x |")
+
+
+def open_model(path: Path, threads: int) -> tuple[Any, Any]:
+    from translate.backends import DecodeOptions, open_backend
+    from translate.hub import resolve_model
+
+    model = resolve_model(str(path))
+    return model, open_backend("ctranslate2", model, DecodeOptions(threads=threads))
+
+
+def main() -> None:
+    from translate.terms import METHODS
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--arch",
+        choices=("test", "opus"),
+        default="test",
+        help="test: the committed test model only; opus: also a random "
+        "model of opus-mt-el-en's architecture",
+    )
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--sentences", type=int, default=200, help="sentences for the cost run")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--work", type=Path, default=Path.home() / ".cache" / "el2en-bench")
+    args = parser.parse_args()
+    methods = [m for m in args.methods.split(",") if m]
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from throughput import OPUS_EOS_BIAS, RECIPE, build_once, machine
+
+    print(f"# el2en glossary benchmark: {' '.join(sys.argv[1:]) or '(defaults)'}")
+    print(f"# machine: {machine()}; load average before: {os.getloadavg()[0]:.2f}")
+    models = [("test model (tests/fixtures/tiny-marian-el-en)", TEST_MODEL)]
+    if args.arch == "opus":
+        os.environ.setdefault("EL2EN_MODELS_DIR", str(args.work / "store"))
+        folder = args.work / f"opus-mt-el-en-arch-random-{RECIPE}"
+        built = build_once(folder, "OPUS_MT_EL_EN", OPUS_EOS_BIAS, 8000)
+        models.append(("random model, opus-mt-el-en architecture, int8", built))
+    for label, path in models:
+        print(f"\n## {label}\n")
+        model, backend = open_model(path, args.threads)
+        quality(model, backend, methods)
+        if not args.quality_only:
+            print()
+            cost(model, backend, methods, args.sentences, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
