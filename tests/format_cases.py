@@ -114,7 +114,7 @@ def render(fmt: str, sentences: list[Sentence] = SENTENCES) -> list[str]:
     if fmt in BINARY:
         files = [io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")]
         assert get_format(fmt).write(sentences, files, SIG) == len(sentences)
-        return [f.buffer.getvalue().decode("latin-1") for f in files]  # type: ignore[attr-defined]
+        return [f.buffer.getvalue().decode("latin-1") for f in files]
     streams = [io.StringIO(newline="") for _ in get_format(fmt).suffixes]
     assert get_format(fmt).write(sentences, streams, SIG) == len(sentences)
     return [stream.getvalue() for stream in streams]
@@ -124,6 +124,8 @@ def write_files(folder: Path, fmt: str, sentences: list[Sentence] = SENTENCES) -
     """Write format ``fmt`` into ``folder`` the way a run does (UTF-8, no newline
     translation); return the files, one per suffix."""
     paths = [folder / f"a{suffix}" for suffix in get_format(fmt).suffixes]
+    for path in paths:  # a project format (omegat) writes into folders, as runs create them
+        path.parent.mkdir(parents=True, exist_ok=True)
     streams = [open(p, "w", encoding="utf-8", newline="\n") for p in paths]  # noqa: SIM115
     try:
         assert get_format(fmt).write(sentences, streams, SIG) == len(sentences)

@@ -121,6 +121,10 @@ class Unit:
 
 def detect_format(path: Path) -> str:
     """Return ``xliff``, ``tmx``, ``tsv`` or ``xlsx`` for ``path``, by name, else by content."""
+    if path.is_dir():
+        if (path / "omegat.project").is_file():
+            return "omegat"
+        raise ReviewError(f"{path}: a folder, but not an OmegaT project (no omegat.project)")
     suffix = path.suffix.lower()
     if suffix in (".xlf", ".xliff", ".sdlxliff", ".mqxliff"):
         return "xliff"
@@ -150,7 +154,13 @@ def read_units(path: str | Path, format: str | None = None) -> Iterator[Unit]:
     """
     path = Path(path)
     kind = format or detect_format(path)
-    readers = {"xliff": _read_xliff, "tmx": _read_tmx, "tsv": _read_tsv, "xlsx": _read_xlsx}
+    readers = {
+        "xliff": _read_xliff,
+        "tmx": _read_tmx,
+        "tsv": _read_tsv,
+        "xlsx": _read_xlsx,
+        "omegat": _read_omegat,
+    }
     if kind not in readers:
         raise ReviewError(f"{path}: unknown format {kind!r}; choose xliff, tmx, tsv or xlsx")
     for unit in readers[kind](path):
@@ -387,6 +397,78 @@ def _xlsx_units(header: list[str], rows: Iterator[tuple[object, ...]]) -> Iterat
         )
 
 
+def _read_omegat(project: Path) -> Iterator[Unit]:
+    """Yield what a reviewer did in an OmegaT project made by ``--format omegat``.
+
+    Two places hold it: ``omegat/project_save.tmx`` (OmegaT's own memory of the
+    project, written when it saves) and the documents in ``target/`` (written by
+    *Create Translated Documents* or ``console-translate``), aligned paragraph
+    by paragraph with ``source/``, as el2en wrote one sentence per paragraph.
+    el2en's English is in ``tm/auto/``, so a unit is taken exactly when the
+    reviewer's English differs from it.
+    """
+    import re
+
+    settings = (project / "omegat.project").read_text("utf-8", errors="replace")
+    found = re.search(r"<target_lang>([^<]*)</target_lang>", settings)
+    _english(project / "omegat.project", None, found.group(1) if found else None, "target_lang")
+    machine: dict[str, str] = {}
+    for memory in sorted((project / "tm" / "auto").glob("*.tmx")):
+        for unit in _read_tmx(memory):
+            machine.setdefault(normalise(unit.el), unit.machine or unit.en)
+    save = project / "omegat" / "project_save.tmx"
+    if save.is_file():
+        for unit in _read_tmx(save):
+            yield _replace(
+                unit,
+                unit=f"omegat/project_save.tmx#{unit.unit}",
+                machine=machine.get(normalise(unit.el), unit.machine),
+                kind="tmx-el2en",  # OmegaT's own units carry no review signal of their own
+            )
+    for source in sorted((project / "source").glob("*.txt")):
+        yield from _omegat_target(project, source, machine)
+
+
+def _omegat_target(project: Path, source: Path, machine: dict[str, str]) -> Iterator[Unit]:
+    target = project / "target" / source.name
+    if not target.is_file():
+        return
+    greek = _paragraphs(source.read_text("utf-8"))
+    english = _paragraphs(target.read_text("utf-8"))
+    if len(greek) != len(english):
+        raise ReviewError(
+            f"{target}: {len(english)} paragraphs where source/{source.name} has "
+            f"{len(greek)}; create the translated documents again in OmegaT"
+        )
+    for index, ((_, el), (line, en)) in enumerate(zip(greek, english, strict=True)):
+        yield Unit(
+            el=el,
+            en="" if en == el else en,  # OmegaT copies the source of an untranslated segment
+            unit=f"target/{target.name}:{index + 1}",
+            line=line,
+            machine=machine.get(normalise(el)),
+            kind="tmx-el2en",
+        )
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """Return the blank-line separated paragraphs of ``text``, each with its first line number."""
+    found: list[tuple[int, str]] = []
+    lines: list[str] = []
+    start = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            if not lines:
+                start = number
+            lines.append(line)
+        elif lines:
+            found.append((start, "\n".join(lines)))
+            lines = []
+    if lines:
+        found.append((start, "\n".join(lines)))
+    return found
+
+
 def _cell(value: object) -> str:
     """Return a cell's text: OOXML's ``_xHHHH_`` escapes undone, 3.0 as ``3``, None as ''.
 
@@ -463,10 +545,10 @@ def with_original(units: Iterator[Unit], original: Path) -> Iterator[Unit]:
         yield unit if machine is None else _replace(unit, machine=machine)
 
 
-def _replace(unit: Unit, **changes: Any) -> Unit:
+def _replace(original: Unit, /, **changes: Any) -> Unit:
     from dataclasses import replace
 
-    return replace(unit, **changes)
+    return replace(original, **changes)
 
 
 # -- importing ---------------------------------------------------------------

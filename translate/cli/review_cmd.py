@@ -35,12 +35,12 @@ def review() -> None:
 
 
 @review.command(name="import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--memory", type=click.Path(dir_okay=False, path_type=Path), help=_MEMORY_HELP)
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(["auto", "xliff", "tmx", "tsv", "xlsx"]),
+    type=click.Choice(["auto", "xliff", "tmx", "tsv", "xlsx", "omegat"]),
     default="auto",
     show_default=True,
     help="The reviewed file's format; auto goes by its name, then its content.",
@@ -74,7 +74,10 @@ def import_(
     all_units: bool,
     verbose: bool,
 ) -> None:
-    """Store the reviewer's translations in FILE (XLIFF 1.2, TMX, TSV or XLSX) in the memory.
+    """Store the reviewer's translations in FILE (XLIFF 1.2, TMX, TSV, XLSX) in the memory.
+
+    FILE may also be an OmegaT project folder made by --format omegat: its
+    omegat/project_save.tmx and target/ documents are read.
 
     A unit is taken when its English differs from el2en's (kept in the file),
     when its state or a column says it was reviewed, or when its correction
@@ -146,11 +149,11 @@ def export(output: Path | None, memory: Path | None, force: bool) -> None:
 
     path = _memory_path(memory)
     try:
+        if not path.is_file():
+            raise StoreError(f"{path}: no translation memory here (nothing imported yet)", path)
         with TranslationMemory(path, readonly=True) as tm:
             if output is None or str(output) == "-":
                 sys.stdout.flush()
-        if not path.is_file():
-            raise StoreError(f"{path}: no translation memory here (nothing imported yet)", path)
                 count = export_tmx(tm, sys.stdout.buffer)
                 sys.stdout.buffer.flush()
             else:

@@ -62,6 +62,22 @@ FORMATS: dict[str, Format] = {
         Format("tmx", "translate.formats.tmx", (".el-en.tmx",), "TMX 1.4b translation memory"),
         Format("xliff", "translate.formats.xliff", (".el-en.xlf",), "XLIFF 1.2 for CAT tools"),
         Format("moses", "translate.formats.moses", (".el", ".en"), "two line-aligned files"),
+        Format(
+            "omegat",
+            "translate.formats.omegat",
+            tuple(
+                f".omegat/{name}"
+                for name in (
+                    "omegat.project",
+                    "source/article.el.txt",
+                    "tm/auto/article.el-en.tmx",
+                    "glossary/el2en.txt",
+                    "omegat/el2en-signature.txt",
+                    "target/README.txt",
+                )
+            ),
+            "a ready OmegaT project folder: the Greek to translate, el2en's English filling it",
+        ),
         Format("html", "translate.formats.html", (".el-en.html",), "a review page for a browser"),
     )
 }
