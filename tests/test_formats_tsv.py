@@ -26,6 +26,7 @@ def expected_row(s: Sentence) -> dict[str, str]:
         "flags": ",".join(s.flags),
         "score": format_score(s.score),
         "provenance": s.provenance or "",
+        "terms": "; ".join(s.terms),
         "signature": str(SIG),
         "mt": s.translation or "",
     }

@@ -56,6 +56,10 @@ class TranslateConfig:
     #: long inputs.  Never shared between documents: see :class:`Translator`.
     cache_size: int = 4096
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
+    #: House glossary files (translate.glossary) and how their terms are enforced
+    #: (translate.terms.METHODS); only documents they match are affected.
+    glossary: tuple[str, ...] = ()
+    term_method: str = "prefix"
 
 
 def document_sentences(
@@ -152,12 +156,16 @@ class Translator:
         cache: CacheLookup | None = None,
         memory: MemoryStore | None = None,
     ) -> None:
+        from translate.terms import TermEnforcer, load_glossary
+
         self.config = config
+        glossary = load_glossary(config.glossary)  # before the model: a bad file fails fast
         self.model = model or resolve_model(config.model, config.revision)
         self.tokens = MarianSpm(self.model.path)
         self.backend: Backend = backend or open_backend(config.backend, self.model, config.decode)
         self.cache = cache
         self.memory = memory
+        self.terms = TermEnforcer(glossary, self.backend, config.term_method) if glossary else None
         self._worker: ThreadPoolExecutor | None = None
         self.signature = self._signature()
 
@@ -185,6 +193,27 @@ class Translator:
         fields.append(("el2en", __version__))
         return Signature(tuple(fields))
 
+    def document_signature(self, sentences: Sequence[Sentence]) -> Signature:
+        """Return the signature of one document's output: the base one plus what matched it.
+
+        ``gloss:`` is a 12-hex digest of the glossary entries matched in the
+        document (and the enforcement method), inserted before ``el2en:``, only
+        when an entry matched: a document the glossary does not touch keeps
+        exactly the base signature, so editing the glossary redoes only the
+        documents whose matched entries changed.
+        """
+        extra: list[tuple[str, str]] = []
+        if self.terms is not None:
+            matched = [m.term for s in sentences for m in self.terms.glossary.find(s.source)]
+            if matched:
+                digest = self.terms.glossary.digest(matched, self.terms.method)
+                extra.append(("gloss", digest))
+        if not extra:
+            return self.signature
+        fields = list(self.signature.fields)
+        at = next((i for i, (k, _) in enumerate(fields) if k == "el2en"), len(fields))
+        return Signature(tuple(fields[:at] + extra + fields[at:]))
+
     def translate(
         self,
         sentences: Iterable[Sentence],
@@ -205,7 +234,7 @@ class Translator:
             # up its last one (translate.inflight.Slot.claim).
             following = next(batches, None)
             done = self._translate_window(window, seen, progress, sink, last=following is None)
-            yield from done
+            yield from done if self.terms is None else map(self.terms.annotate, done)
 
     def _windows(self, sentences: Iterable[Sentence]) -> Iterator[tuple[list[Sentence], _Lru]]:
         """Yield each document's windows with the memory of that document's repeats."""
@@ -273,6 +302,8 @@ class Translator:
                 known.update(fresh)
                 if sink is not None:
                     sink.put_many(fresh)
+        if self.terms is not None:  # after the cache got the model's own translations
+            known.update(self.terms.repair(pieces, known))
         for piece in pieces:
             seen.put(piece, known[piece])
         ticker.finish()

@@ -41,6 +41,10 @@ class Sentence:
     score: float | None = None
     #: Where a translation that is not the model's came from (a reviewed file).
     provenance: str | None = None
+    #: House glossary entries matched in the source, ``Greek = English`` each,
+    #: ``(missing)`` appended where the English is not in the translation
+    #: (translate.terms); empty without a glossary.
+    terms: tuple[str, ...] = ()
 
     @property
     def span(self) -> tuple[int, int]:

@@ -200,13 +200,61 @@ class CTranslate2Backend:
         if on_chunk is not None:
             on_chunk(len(batch))
 
-    def _submit(self, pieces: list[list[str]]) -> list[Any]:
+    def hypotheses(
+        self,
+        sources: list[str],
+        num_hypotheses: int = 1,
+        target_prefixes: list[list[str]] | None = None,
+        beam_size: int = 0,
+    ) -> list[list[Translation]]:
+        """Return up to ``num_hypotheses`` translations per source, best first.
+
+        For glossary enforcement (translate.terms): n-best lists and forced
+        target prefixes, in the same sub-batches and settings as
+        :meth:`translate_batch`; the beam is ``beam_size`` if given, else the
+        configured one widened to ``num_hypotheses``.
+        """
+        beam = beam_size or max(self.options.beam_size, num_hypotheses)
+        pieces = [self.tokenizer.source_pieces(s) for s in sources]
+        found: list[list[Translation]] = [[] for _ in sources]
+        for batch in sub_batches([len(p) for p in pieces]):
+            prefixes = None if target_prefixes is None else [target_prefixes[i] for i in batch]
+            steer = {"num_hypotheses": num_hypotheses, "target_prefix": prefixes}
+            results = self._submit([pieces[i] for i in batch], beam, **steer)
+            for i, result in zip(batch, results, strict=True):
+                done = result.result()
+                found[i] = [
+                    self._translation(h, s) for h, s in zip(done.hypotheses, done.scores, strict=True)
+                ]
+        return found
+
+    def target_pieces(self, text: str) -> list[str]:
+        """Return ``text`` as target pieces in the model's vocabulary (a forced prefix).
+
+        The target SentencePiece model can cut pieces the (pruned) vocabulary
+        lacks; such a piece is cut again into the longest known pieces, so the
+        forced text comes out as written rather than as ``<unk>``.
+        """
+        vocab = self.tokenizer.vocab
+        found: list[str] = []
+        for piece in self.tokenizer.target.encode(text, out_type=str):
+            while piece:
+                size = next((n for n in range(len(piece), 0, -1) if piece[:n] in vocab), 0)
+                if size == 0:
+                    found.append(piece[0])  # unknown to the model: <unk>, the term stays missing
+                    size = 1
+                else:
+                    found.append(piece[:size])
+                piece = piece[size:]
+        return found
+
+    def _submit(self, pieces: list[list[str]], beam_size: int = 0, **steer: Any) -> list[Any]:
         """Queue one sub-batch for decoding; return its asynchronous results."""
         options = self.options
         results: list[Any] = self.translator.translate_batch(
             pieces,
             asynchronous=True,
-            beam_size=options.beam_size,
+            beam_size=beam_size or options.beam_size,
             # Stop once beam_size hypotheses have ended, as transformers does
             # with early_stopping=True (CTranslate2 only exits on the first
             # finished beam when length_penalty is 0, where that is the same).
@@ -222,6 +270,7 @@ class CTranslate2Backend:
             # transformers does, and tells an ended hypothesis from a cut one.
             return_end_token=True,
             return_scores=True,
+            **steer,
         )
         return results
 

@@ -109,16 +109,17 @@ def _mount() -> None:
     from translate.cli.batch_cmd import batch
     from translate.cli.cache_cmd import cache
     from translate.cli.eval_cmd import eval_
+    from translate.cli.glossary_cmd import glossary
     from translate.cli.models_cmd import models
     from translate.cli.options import add_environment_help
     from translate.cli.review_cmd import review
     from translate.cli.segment_cmd import segment
     from translate.cli.translate_cmd import translate
 
-    for command in (translate, batch, segment, review, models, cache):
+    for command in (translate, batch, segment, review, models, cache, glossary):
         cli.add_command(command)
-    add_environment_help(cli)
     cli.add_command(eval_)
+    add_environment_help(cli)
 
 
 _mount()

@@ -34,6 +34,7 @@ ENV_VARS: dict[str, str] = {
     "EL2EN_MODELS_DIR": "the converted-model store (default ~/.cache/el2en/models)",
     "EL2EN_MEMORY": "the translation memory (default ~/.local/share/el2en/memory.sqlite)",
     "EL2EN_CACHE": "--cache",
+    "EL2EN_GLOSSARY": "--glossary",
     "EL2EN_MIN_SCORE": "--min-score",
     "EL2EN_LOCK_TIMEOUT": "seconds to wait for a cache, memory or manifest locked by another "
     "process (default 10; then exit 1)",
@@ -235,7 +236,28 @@ def model_options(f: F) -> F:
             help="Decoding limit; a translation that reaches it is flagged 'max_length'.",
         ),
         segmenter_options,
+        click.option(
+            "--glossary",
+            type=click.Path(dir_okay=False),
+            multiple=True,
+            envvar="EL2EN_GLOSSARY",
+            metavar="FILE",
+            help="House glossary (OmegaT format: Greek<TAB>English[<TAB>comment]); repeatable; "
+            "$EL2EN_GLOSSARY takes FILE[:FILE...]. Matched terms are enforced and listed; a "
+            "sentence still lacking the agreed English is flagged 'term' (docs/glossary.md).",
+        ),
+        click.option(
+            "--term-method",
+            type=click.Choice(TERM_METHODS),
+            default="prefix",
+            show_default=True,
+            help="How --glossary terms are enforced (docs/glossary.md); 'flag' only checks them.",
+        ),
     )
+
+
+#: translate.terms.METHODS, repeated so that --help imports no model code (a test checks).
+TERM_METHODS = ("flag", "rerank", "prefix", "substitute", "rerank+prefix")
 
 
 def translate_config(
@@ -250,6 +272,8 @@ def translate_config(
     max_source_tokens: int,
     max_output_tokens: int,
     ano_teleia: bool,
+    glossary: tuple[str, ...] = (),
+    term_method: str = "prefix",
     **_: object,
 ) -> TranslateConfig:
     """Return the TranslateConfig that :func:`model_options`' values describe."""
@@ -271,6 +295,8 @@ def translate_config(
         ),
         max_source_tokens=max_source_tokens,
         segmenter=SegmenterOptions(ano_teleia_ends_sentence=ano_teleia),
+        glossary=tuple(glossary),
+        term_method=term_method,
     )
     check_config(config)
     return config

@@ -141,6 +141,7 @@ def _pair(parent: Any, s: Sentence, number: int) -> bool:
     reasons = [f"{flag}: {describe(flag)}" for flag in s.flags]
     if s.provenance is not None:
         reasons.append(f"provenance: {s.provenance}")
+    reasons.extend(f"glossary: {term}" for term in s.terms)
     if s.score is not None:
         reasons.append(f"score: {s.score:.4f}")
     classes = ["pair"] + (["review"] if review else []) + (["flagged"] if s.flags else [])
@@ -155,13 +156,15 @@ def _pair(parent: Any, s: Sentence, number: int) -> bool:
     _element(pair, "a", f"{s.paragraph + 1}.{s.index + 1}", class_="ref", href=f"#s{number}")
     _element(pair, "div", s.source, class_="el", lang="el")
     _element(pair, "div", s.translation or "", class_="en", lang="en")
-    if s.flags or s.provenance is not None:
+    if s.flags or s.provenance is not None or s.terms:
         listing = _element(pair, "ul", class_="flags")
         for flag in s.flags:
             item = _element(listing, "li", class_="warning" if is_warning(flag) else "info")
             _element(item, "span", flag, class_="flag-name").tail = f": {describe(flag)}"
         if s.provenance is not None:
             _element(listing, "li", f"from: {s.provenance}", class_="info")
+        for term in s.terms:
+            _element(listing, "li", f"glossary: {term}", class_="info")
     return review
 
 

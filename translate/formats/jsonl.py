@@ -49,6 +49,8 @@ def translation_record(s: Sentence) -> dict[str, object]:
     record = {**sentence_record(s), "en": s.translation, "flags": list(s.flags), "score": s.score}
     if s.provenance is not None:
         record["provenance"] = s.provenance
+    if s.terms:
+        record["terms"] = list(s.terms)
     return record
 
 

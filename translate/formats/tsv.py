@@ -36,6 +36,7 @@ COLUMNS = (
     "flags",
     "score",
     "provenance",
+    "terms",
     "signature",
     "mt",
 )
@@ -57,6 +58,7 @@ def row(s: Sentence, signature: str) -> tuple[str, ...]:
         ",".join(s.flags),
         format_score(s.score),
         s.provenance or "",
+        "; ".join(s.terms),
         signature,
         s.translation or "",
     )

@@ -91,6 +91,12 @@ def trans_unit(s: Sentence) -> Any:
     if s.provenance is not None:
         note = etree.SubElement(unit, _q("note"), {"from": "el2en", "priority": "5"})
         note.text = xml_text(f"provenance: {s.provenance}")
+    for term in s.terms:  # house glossary entries matched (translate.terms)
+        missing = term.endswith("(missing)")
+        note = etree.SubElement(
+            unit, _q("note"), {"from": "el2en", "priority": "1" if missing else "5"}
+        )
+        note.text = xml_text(f"glossary: {term}")
     if s.translation is not None:
         # el2en's own English again (after the notes, as the schema orders them),
         # which CAT tools leave alone when the target is edited: review import
