@@ -311,8 +311,8 @@ def test_killed_runs_leftovers_are_cleaned(fixture_model: Path, tmp_path: Path) 
 
 
 def test_run_cache_holds_a_documents_entries_until_committed(tmp_path: Path) -> None:
+    from translate.cache import TranslationCache
     from translate.signature import Signature
-    from translate.store import TranslationCache
 
     signature = Signature(
         tuple((k, "x") for k in ("model", "rev", "backend", "device", "compute", "beam", "lp",
@@ -360,7 +360,7 @@ def test_cache_entries_of_a_committed_document_survive_a_kill(
 
 
 def test_qa_settings_and_translation_memory(fixture_model: Path, tmp_path: Path) -> None:
-    from translate.store import TranslationMemory
+    from translate.memory import TranslationMemory
 
     src, out = tmp_path / "in", tmp_path / "out"
     keys = make_source(src, 2)
