@@ -223,7 +223,7 @@ def test_without_the_lock_the_order_check_fails(
     empty_store: Path, model: ResolvedModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The check above can fail: with the lock made a no-op, convert does not wait."""
-    monkeypatch.setattr(store, "_locked", lambda path: contextlib.nullcontext())
+    monkeypatch.setattr(store, "store_lock", lambda path: contextlib.nullcontext())
     assert conversion_order(model, monkeypatch) == ["converting", "released"]
 
 

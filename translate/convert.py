@@ -21,9 +21,7 @@ import json
 import logging
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,7 @@ from translate.modelfiles import (
     local_name,
     looks_local,
 )
+from translate.output import remove_folder, remove_stale_folders, staged_folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -142,7 +141,7 @@ def ensure_converted(model: ResolvedModel, quantization: str) -> Path:
     path = converted_path(model, quantization)
     if is_complete(path):
         return path
-    with _locked(path):
+    with store_lock(path):
         if is_complete(path):  # another process finished it while we waited
             return path
         log.warning(
@@ -163,7 +162,7 @@ def convert(model: ResolvedModel, quantization: str = "int8", force: bool = Fals
     be run again.
     """
     path = converted_path(model, quantization)
-    with _locked(path):
+    with store_lock(path):
         if is_complete(path) and not force:
             return ConvertResult(path, converted=False)
         _convert_locked(model, quantization, path)
@@ -173,21 +172,22 @@ def convert(model: ResolvedModel, quantization: str = "int8", force: bool = Fals
 def remove(conversion: Conversion) -> None:
     """Delete a conversion from the store, under the lock its converter takes."""
     path = conversion.path
-    with _locked(path):
-        if not path.exists():
-            return
+    with store_lock(path):
         try:
-            # Rename first (atomic), so that no reader ever finds half a model.
-            staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-            path.rename(staging / "old")
+            # Renamed aside first (atomic), so that no reader ever finds half a model.
+            if not remove_folder(path):
+                return
         except OSError as exc:
             raise _store_error(exc) from exc
-        shutil.rmtree(staging, ignore_errors=True)
     log.info("removed %s", path)
 
 
-class _locked:
-    """Hold the store's lock for one conversion folder (created with its parents)."""
+class store_lock:
+    """Hold the store's lock for one conversion folder (created with its parents).
+
+    Every writer of a folder in the store takes it: a conversion, a removal,
+    and a Ray worker unpacking the driver's model.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -218,32 +218,14 @@ def _store_error(exc: OSError) -> OutputError:
 
 
 def _convert_locked(model: ResolvedModel, quantization: str, path: Path) -> None:
-    """Convert into a temporary folder beside ``path`` and rename it into place."""
-    parent = path.parent
-    _remove_leftovers(parent, path.name)
+    """Convert into a folder staged beside ``path`` and rename it into place (we hold the lock)."""
+    remove_stale_folders(path)  # conversions that were killed
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=parent))
+        with staged_folder(path) as output:
+            _run_converter(model, quantization, output)
+            _write_metadata(model, quantization, output)
     except OSError as exc:
         raise _store_error(exc) from exc
-    try:
-        output = staging / "model"
-        _run_converter(model, quantization, output)
-        _write_metadata(model, quantization, output)
-        if path.exists():
-            # Replace (--force): move the old one aside first; a rename is atomic,
-            # rmtree is not.
-            path.rename(staging / "old")
-        output.rename(path)
-    except OSError as exc:
-        raise _store_error(exc) from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _remove_leftovers(parent: Path, name: str) -> None:
-    """Delete temporary folders left by conversions that were killed (we hold the lock)."""
-    for leftover in parent.glob(f".{name}.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _run_converter(model: ResolvedModel, quantization: str, output: Path) -> None:

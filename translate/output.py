@@ -37,8 +37,10 @@ import io
 import logging
 import os
 import secrets
+import shutil
 import stat
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, BinaryIO, TextIO
@@ -501,3 +503,54 @@ def atomic_outputs(
             for rest in outputs[index + 1 :]:
                 rest.discard()
             raise
+
+
+# -- folders: staged beside their place, renamed into it -----------------------------
+
+
+@contextlib.contextmanager
+def staged_folder(path: Path) -> Iterator[Path]:
+    """Yield a path (not yet created) for a folder that replaces ``path`` when the block ends well.
+
+    The folder is built inside ``.NAME.tmp-XXXX`` beside ``path`` (same file
+    system) and renamed into place whole, the old one first renamed aside, so
+    a reader never sees half a folder; on any failure nothing at ``path``
+    changes and the staging folder is deleted.  For the model store's
+    conversions and unpacked copies.  The caller holds the folder's lock, so
+    :func:`remove_stale_folders` may clean what a killed writer left.  An
+    ``OSError`` propagates: the caller names the store and what to do.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}{_FOLDER_STAGING}", dir=path.parent))
+    try:
+        folder = staging / "new"
+        yield folder
+        if path.exists():  # replaced: a rename is atomic, rmtree is not
+            path.rename(staging / "old")
+        folder.rename(path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_folder(path: Path) -> bool:
+    """Remove the folder ``path`` as one step (renamed aside, then deleted); False if absent."""
+    if not path.exists():
+        return False
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}{_FOLDER_STAGING}", dir=path.parent))
+    try:
+        path.rename(staging / "old")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def remove_stale_folders(path: Path) -> int:
+    """Delete the staging folders killed writers left beside ``path`` (under its lock)."""
+    removed = 0
+    for leftover in path.parent.glob(f".{path.name}{_FOLDER_STAGING}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+#: What names a staging folder beside its place: ``.NAME.tmp-XXXX``.
+_FOLDER_STAGING = ".tmp-"

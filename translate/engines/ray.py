@@ -39,8 +39,6 @@ import contextlib
 import logging
 import os
 import pickle
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -454,7 +452,7 @@ def install_model(package: ModelPackage) -> ResolvedModel:
     stub = ResolvedModel(package.model_id, package.revision, Path("."))
     path = convert.converted_path(stub, package.quantization)
     if not convert.is_complete(path):
-        with convert._locked(path):
+        with convert.store_lock(path):
             if not convert.is_complete(path):
                 _unpack(ray.get(package.files[0]), path)
     # A converted folder carries the tokenizer files: it is all a worker needs.
@@ -462,19 +460,17 @@ def install_model(package: ModelPackage) -> ResolvedModel:
 
 
 def _unpack(files: dict[str, bytes], path: Path) -> None:
-    """Write ``files`` into a temporary folder beside ``path`` and rename it into place."""
+    """Write ``files`` into a folder staged beside ``path`` and rename it into place.
+
+    An incomplete leftover at ``path`` is replaced (the caller holds the store's lock).
+    """
+    from translate.output import staged_folder
+
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-        try:
-            folder = staging / "model"
+        with staged_folder(path) as folder:
             folder.mkdir()
             for name, data in files.items():
                 (folder / name).write_bytes(data)
-            if path.exists():  # an incomplete leftover: move it aside (a rename is atomic)
-                path.rename(staging / "old")
-            folder.rename(path)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
     except OSError as exc:
         raise OutputError(
             f"cannot unpack the model into this node's store {path.parent} "
