@@ -7,6 +7,7 @@ option or variable is checked without an edit here.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -140,6 +141,21 @@ def test_the_walk_finds_every_kind_of_read(tmp_path: Path) -> None:
         (None, "m.py:10"),
         ("H", "m.py:13"),
     ]
+
+
+# -- the tests' own shape -----------------------------------------------------
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in conftest.py: a test module imported by another runs twice."""
+    found = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            found += [f"{path.name} imports {m}" for m in modules if m.startswith("test_")]
+    assert found == []
 
 
 # -- the signature and versions the README shows -----------------------------
