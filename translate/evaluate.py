@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from translate.errors import InputError, UsageError
-from translate.flags import Flag, is_warning
+from translate.flags import Flag, is_warning, needs_review
 
 if TYPE_CHECKING:
     from translate.glossary import Glossary
@@ -779,7 +779,7 @@ def flag_stats(hypotheses: Sequence[Hypothesis], changed: Sequence[bool]) -> tup
     rows = []
     for name in [*names, ANY_WARNING]:
         if name == ANY_WARNING:
-            marks = [any(is_warning(f) for f in h.flags) for h in hypotheses]
+            marks = [needs_review(h.flags) for h in hypotheses]
         else:
             marks = [name in h.flags for h in hypotheses]
         flagged = sum(marks)
