@@ -231,3 +231,39 @@ def test_batch_takes_the_glossary_and_lists_terms(tmp_path: Path, home: Path) ->
     b = records((out / "b.el-en.jsonl").read_text("utf-8"))
     assert "gloss:" in str(a[0]["signature"]) and "gloss:" not in str(b[0]["signature"])
     assert a[1]["terms"] == ["Σοϊγκού = Shoigu", "Πιονγιάνγκ = Pyongyang"]
+
+
+@pytest.mark.slow
+def test_batch_redoes_only_the_documents_an_edited_glossary_touches(
+    tmp_path: Path, home: Path
+) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "shoigu.txt").write_text("Ο Σοϊγκού μίλησε.\n", encoding="utf-8")
+    (src / "patras.txt").write_text("Η Πάτρα γιορτάζει.\n", encoding="utf-8")
+    (src / "plain.txt").write_text(NO_MATCH, encoding="utf-8")
+    glossary = tmp_path / "house.txt"
+    glossary.write_text("Σοϊγκού\tShoigu\nΠάτρα\tPatras\n", encoding="utf-8")
+    model = Path(__file__).resolve().parent / "fixtures" / "tiny-marian-el-en"
+
+    def run(*extra: str) -> dict[str, str]:
+        done = el2en(
+            tmp_path / "store", "batch", str(src), str(out), "-m", str(model), *extra, home=home
+        )
+        assert done.returncode == 0, done.stderr
+        found = json.loads((out / "el2en-report.json").read_text("utf-8"))
+        return {item["path"]: item["reason"] for item in found["translated"]}
+
+    assert set(run()) == {"shoigu.txt", "patras.txt", "plain.txt"}
+    plain = (out / "plain.el-en.jsonl").read_bytes()
+    # The glossary given: only the documents it matches change signature.
+    assert run("--glossary", str(glossary)) == {
+        "shoigu.txt": "signature changed",
+        "patras.txt": "signature changed",
+    }
+    assert run("--glossary", str(glossary)) == {}
+    # An edit of one entry redoes the one document that matched it.
+    glossary.write_text("Σοϊγκού\tShoygu\nΠάτρα\tPatras\n", encoding="utf-8")
+    assert run("--glossary", str(glossary)) == {"shoigu.txt": "signature changed"}
+    assert (out / "plain.el-en.jsonl").read_bytes() == plain
+    assert "Shoygu" in (out / "shoigu.el-en.jsonl").read_text("utf-8")

@@ -98,6 +98,8 @@ class JobOutcome:
     #: The model's new translations of this job (batch jobs): the driver commits
     #: them to the cross-run cache with the job, so they travel here, not aside.
     fresh: dict[str, Translation] = field(default_factory=dict)
+    #: The signature its outputs carry (Translator.document_signature), for the manifest.
+    signature: str = ""
 
 
 @dataclass(slots=True)
@@ -329,10 +331,12 @@ def run_job(
         prepare_outputs(job)
         sentences = document_stream(documents, translator.config.segmenter)
         signature = translator.signature
-        if translator.terms is not None:  # gloss: names the entries this document matched
+        if translator.terms is not None or translator.memory is not None:
+            # tm: and gloss: name the memory and glossary entries this document matched
             listed = list(sentences)
             signature = translator.document_signature(listed)
             sentences = iter(listed)
+        result.signature = str(signature)
         translated = translator.translate(sentences, progress=progress, sink=sink)
         rows = _counted(_checked(translated, options), result, options)
         if options.only_flagged:

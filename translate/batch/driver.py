@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from translate.cache import TranslationCache
     from translate.jobs import Job, JobOutcome, RunOptions, Task
     from translate.pipeline import TranslateConfig, Translator
+    from translate.read import Document
     from translate.types import Translation
 
 log = logging.getLogger("translate")
@@ -272,6 +273,7 @@ class Batch:
             translator.cache = self.run_cache
             self.report.cache = str(path)
         self.signature = str(translator.signature)
+        self.translator = translator
         self.report.signature = self.signature
         log.info("signature: %s", self.signature)
         self._replay_pending()
@@ -322,6 +324,7 @@ class Batch:
                 self.settings,
                 force=self.options.force,
                 encoding=self.run_options.encoding,
+                document_signature=self._document_signature,
             )
             if decision.reason is None:
                 prepare_outputs(job)  # a killed run's temporaries, if any
@@ -330,6 +333,15 @@ class Batch:
             else:
                 self.reasons[job.key] = decision.reason
                 yield decision.task
+
+    def _document_signature(self, documents: list[Document]) -> str:
+        """Return the signature the input's outputs would carry (gloss: per document)."""
+        from translate.jobs import document_stream
+
+        if self.translator.terms is None:
+            return self.signature
+        sentences = list(document_stream(documents, self.config.segmenter, normalised=False))
+        return str(self.translator.document_signature(sentences))
 
     def _on_outcome(self, outcome: JobOutcome) -> None:
         """Take one finished job; commit the finished ones when the last commit is old enough."""
@@ -363,7 +375,7 @@ class Batch:
             job.inputs[0],
             outcome.input_sha256[0] if outcome.input_sha256 else "",
             outcome.input_bytes,
-            self.signature,
+            outcome.signature or self.signature,
             self.settings,
             outputs_by_relative_path(outcome.outputs, self.out),
             status=DONE if outcome.error is None else FAILED,

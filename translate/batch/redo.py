@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from translate.manifest import DONE, Entry
 
 if TYPE_CHECKING:
     from translate.jobs import Job, RunOptions
+    from translate.read import Document
 
 
 class RedoReason(StrEnum):
@@ -71,6 +73,7 @@ def decide(
     *,
     force: bool = False,
     encoding: str | None = None,
+    document_signature: Callable[[list[Document]], str] | None = None,
 ) -> Decision:
     """Return whether ``job`` must run again and why, with its input if it was read.
 
@@ -88,6 +91,8 @@ def decide(
         task.documents = open_inputs(job, encoding, regular_only=True)
     except InputError:
         return Decision(RedoReason.CHANGED, task)  # the run reads it again and says why
+    if document_signature is not None:  # gloss: recomputed from the input, read anyway
+        signature = document_signature(task.documents)
     reason = _reason(job, entry, task, out, signature, settings)
     if reason is None:
         task.close()
