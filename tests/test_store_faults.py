@@ -312,6 +312,19 @@ def test_review_import_into_a_read_only_memory_is_one_line(tmp_path: Path, tmpfs
     assert str(memory) in line and "read-only" in line
 
 
+def test_cache_stats_reads_a_cache_on_a_read_only_file_system_and_clear_says_why_not(
+    tmp_path: Path, tmpfs: Path
+) -> None:
+    cache = tmpfs / "cache.sqlite"
+    real_cache(cache, 3)
+    remount_read_only(tmpfs)
+    done = el2en(tmp_path, "cache", "stats", str(cache), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["entries"] == 3
+    line = one_line(el2en(tmp_path, "cache", "clear", str(cache)), 1)
+    assert str(cache) in line and "read-only" in line
+
+
 def test_a_run_reads_a_memory_on_a_read_only_file_system(tmp_path: Path, tmpfs: Path) -> None:
     memory = tmpfs / "memory.sqlite"
     with TranslationMemory(memory) as tm:

@@ -166,6 +166,7 @@ class TranslationCache:
         max_entries: int | None = DEFAULT_CACHE_ENTRIES,
         *,
         clock: Callable[[], float] = time.time,
+        readonly: bool = False,
     ) -> None:
         self.path = Path(path)
         self.max_entries = max_entries
@@ -174,7 +175,10 @@ class TranslationCache:
         self._opened = clock()
         self.key = cache_key(signature) if signature is not None else None
         self.schema = SCHEMA
-        self.conn = open_cache(self.path, rebuild=signature is not None)
+        #: ``readonly`` (``el2en cache stats``): nothing written, so a cache on a
+        #: read-only file system, or another user's, can still be inspected.
+        self.conn = open_cache(self.path, rebuild=signature is not None, readonly=readonly)
+        self.readonly = readonly
         self._signature_id: int | None = None
         self._touched: dict[str, float] = {}
         self._hits = 0
@@ -311,9 +315,10 @@ class TranslationCache:
         file is closed: the hit counts were not written, and the caller says so.
         """
         try:
-            self.flush()
-            if self.max_entries is not None and self._entries() > self.max_entries:
-                self.prune(self.max_entries)
+            if not self.readonly:
+                self.flush()
+                if self.max_entries is not None and self._entries() > self.max_entries:
+                    self.prune(self.max_entries)
         finally:
             self.conn.close()
 
@@ -374,7 +379,7 @@ class TranslationCache:
         return self._count
 
 
-def open_cache(path: Path, *, rebuild: bool) -> sqlite3.Connection:
+def open_cache(path: Path, *, rebuild: bool, readonly: bool = False) -> sqlite3.Connection:
     """Open the cache file at ``path``; with ``rebuild``, replace a damaged one.
 
     A cache holds nothing that cannot be made again, so a run (``rebuild``)
@@ -383,9 +388,9 @@ def open_cache(path: Path, *, rebuild: bool) -> sqlite3.Connection:
     program's database and a newer el2en's are never moved or changed.
     """
     try:
-        return db.open_database(path, SCHEMA)
+        return db.open_database(path, SCHEMA, readonly=readonly)
     except DamagedStoreError as exc:
-        if not rebuild:
+        if not rebuild or readonly:
             raise
         try:
             moved = db.move_aside(path)

@@ -35,7 +35,9 @@ def cache_file(name: str) -> Path:
 
 
 @contextmanager
-def opened(name: str, max_entries: int | None = None) -> Iterator[TranslationCache]:
+def opened(
+    name: str, max_entries: int | None = None, *, readonly: bool = False
+) -> Iterator[TranslationCache]:
     """Yield the cache ``name`` names, any library error as a one-line CLI error.
 
     Opened without a signature: a damaged, foreign or newer file is reported
@@ -45,7 +47,7 @@ def opened(name: str, max_entries: int | None = None) -> Iterator[TranslationCac
     from translate.cache import TranslationCache
 
     try:
-        with TranslationCache(cache_file(name), None, max_entries) as cache:
+        with TranslationCache(cache_file(name), None, max_entries, readonly=readonly) as cache:
             yield cache
     except TranslateError as exc:
         raise cli_error(exc) from None
@@ -64,7 +66,7 @@ def cache() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats(cache_path: str, as_json: bool) -> None:
     """Print how many translations CACHE holds, its size, hits and misses per signature."""
-    with opened(cache_path) as store:
+    with opened(cache_path, readonly=True) as store:  # looking writes nothing
         found = store.stats()
     if as_json:
         data = {
