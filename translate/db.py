@@ -109,7 +109,8 @@ class Schema:
     elsewhere: str = "give el2en a file of its own"
 
 
-#: application_id values of el2en's own files (ASCII "E2EC", "E2EM", "E2EB").
+#: application_id values of el2en's own files: ASCII "E2EC" (cache and memory,
+#: one schema, so one file can hold both) and "E2EM" (the batch manifest).
 STORE_APPLICATION_ID = 0x45324543
 MANIFEST_APPLICATION_ID = 0x4532454D
 _KINDS = {STORE_APPLICATION_ID: "el2en cache/memory", MANIFEST_APPLICATION_ID: "el2en manifest"}
