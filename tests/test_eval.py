@@ -14,12 +14,12 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EL2EN, FIXTURE_MODEL, PARALLEL, ROOT, environment, one_line_error
 from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 from sacrebleu.metrics.ter import TER
@@ -29,7 +29,6 @@ from translate.formats import get_writer
 from translate.signature import Signature
 from translate.types import Sentence
 
-ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "eval"
 A, B, REF, REVIEWED = DATA / "a.jsonl", DATA / "b.jsonl", DATA / "ref.en", DATA / "reviewed.xlf"
 
@@ -44,19 +43,12 @@ def home(tmp_path: Path) -> Path:
 def el2en(
     home: Path, *args: str | Path, memory: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``el2en ARGS`` with HOME and XDG folders in ``home`` and no EL2EN_ setting."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EL2EN_")}
-    env.update(
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / ".local" / "share"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        HF_HUB_OFFLINE="1",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("SACREBLEU_SEED", None)
+    """Run ``el2en eval ARGS`` with HOME and XDG folders in ``home`` and no other EL2EN_ setting."""
+    env = environment(home / "models", home)
+    env.pop("SACREBLEU_SEED", None)  # sacreBLEU's default seed, as the tests' own PairedTest
     if memory is not None:
         env["EL2EN_MEMORY"] = str(memory)
-    command = [sys.executable, "-m", "translate", "eval", *map(str, args)]
+    command = [*EL2EN, "eval", *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -90,12 +82,10 @@ def assert_scores(result: dict[str, Any], hyps: list[str], refs: list[str]) -> N
 
 
 def one_error_line(done: subprocess.CompletedProcess[str], code: int) -> str:
-    assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "Traceback" not in done.stderr
+    """Assert one error line and the exit ``code``, and nothing on stdout; return the line."""
+    line = one_line_error(done, code)
     assert done.stdout == ""
-    return lines[0]
+    return line
 
 
 # -- the numbers are sacreBLEU's -------------------------------------------------
@@ -330,21 +320,11 @@ def test_memory_reference_uses_human_entries_and_changes_nothing(
     rows = "".join(f"{el}\t{en}\tyes\n" for el, en in pairs[:8])
     reviewed.write_text("el\ten\treviewed\n" + rows, encoding="utf-8")
     memory = tmp_path / "memory.sqlite"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EL2EN_")} | {"HOME": str(home)}
     imported = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "translate",
-            "review",
-            "import",
-            str(reviewed),
-            "--memory",
-            str(memory),
-        ],
+        [*EL2EN, "review", "import", str(reviewed), "--memory", str(memory)],
         capture_output=True,
         text=True,
-        env=env,
+        env=environment(home / "models", home),
         timeout=120,
     )
     assert imported.returncode == 0, imported.stderr
@@ -524,23 +504,19 @@ def test_the_test_models_output_against_the_fixtures_references(home: Path, tmp_
     """End to end: translate with the committed test model, then score what it wrote."""
     import csv
 
-    parallel = ROOT / "tests" / "fixtures" / "parallel" / "el-en.tsv"
-    model = ROOT / "tests" / "fixtures" / "tiny-marian-el-en"
-    with open(parallel, encoding="utf-8", newline="") as f:
+    with open(PARALLEL, encoding="utf-8", newline="") as f:
         pairs = [
             (r["el"], r["en"]) for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         ]
     article = tmp_path / "news.el.txt"
     article.write_text("".join(f"{el}\n\n" for el, _ in pairs), encoding="utf-8")
     out = tmp_path / "out"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EL2EN_")}
-    env.update(HOME=str(home), HF_HUB_OFFLINE="1", EL2EN_MODELS_DIR=str(tmp_path / "models"))
-    command = [sys.executable, "-m", "translate", "translate", str(article), "--model", str(model)]
+    command = [*EL2EN, "translate", str(article), "--model", str(FIXTURE_MODEL), "-f", "jsonl"]
     done = subprocess.run(
-        [*command, "-f", "jsonl", "-o", f"{out}/", "-q", "--no-memory"],
+        [*command, "-o", f"{out}/", "-q", "--no-memory"],
         capture_output=True,
         text=True,
-        env=env,
+        env=environment(tmp_path / "models", home),
         timeout=300,
     )
     assert done.returncode == 0, done.stderr

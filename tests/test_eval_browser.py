@@ -15,23 +15,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser import BrowserMissing, start
+from conftest import EL2EN, ROOT, environment
 
-ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "eval"
 ARGS = [str(DATA / "a.jsonl"), str(DATA / "b.jsonl"), "--ref", str(DATA / "ref.en")]
 
 
 def _eval(home: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EL2EN_")}
-    env.update(HOME=str(home), PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
-    command = [sys.executable, "-m", "translate", "eval", *ARGS, "--samples", "100", *args]
+    env = environment(home / "models", home)
+    command = [*EL2EN, "eval", *ARGS, "--samples", "100", *args]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
