@@ -136,6 +136,16 @@ class MemoryStore(CacheLookup, Protocol):
         ...
 
 
+def memory_digest(found: Mapping[str, Translation]) -> str:
+    """Return the 12-hex digest of memory entries (normalised Greek -> reviewer's English)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for source in sorted(found):
+        digest.update(f"{source}\t{found[source].text}\n".encode())
+    return digest.hexdigest()[:12]
+
+
 class Translator:
     """A loaded model and backend that translate streams of sentences.
 
@@ -187,22 +197,29 @@ class Translator:
             ("norm", normaliser_signature()),
             ("seg", segmenter_signature(config.segmenter)),
         ]
-        if self.memory is not None and (state := self.memory.fingerprint()):
-            # Reviewers' translations replace the model's: name the memory's state.
-            fields.append(("tm", state))
+        # No "tm" here: the memory entries a document matched are named in its own
+        # signature (document_signature), so an import redoes only what it touches.
         fields.append(("el2en", __version__))
         return Signature(tuple(fields))
 
     def document_signature(self, sentences: Sequence[Sentence]) -> Signature:
         """Return the signature of one document's output: the base one plus what matched it.
 
-        ``gloss:`` is a 12-hex digest of the glossary entries matched in the
+        ``tm:`` is a 12-hex digest of the translation memory entries (Greek,
+        English) that match the document's sentences; ``gloss:`` is a 12-hex
+        digest of the glossary entries matched in the
         document (and the enforcement method), inserted before ``el2en:``, only
         when an entry matched: a document the glossary does not touch keeps
         exactly the base signature, so editing the glossary redoes only the
         documents whose matched entries changed.
         """
         extra: list[tuple[str, str]] = []
+        if self.memory is not None:
+            found = self.memory.get_many(
+                sorted({s.normalised or normalise(s.source) for s in sentences})
+            )
+            if found:
+                extra.append(("tm", memory_digest(found)))
         if self.terms is not None:
             matched = [m.term for s in sentences for m in self.terms.glossary.find(s.source)]
             if matched:

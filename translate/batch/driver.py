@@ -338,7 +338,7 @@ class Batch:
         """Return the signature the input's outputs would carry (gloss: per document)."""
         from translate.jobs import document_stream
 
-        if self.translator.terms is None:
+        if self.translator.terms is None and self.translator.memory is None:
             return self.signature
         sentences = list(document_stream(documents, self.config.segmenter, normalised=False))
         return str(self.translator.document_signature(sentences))
