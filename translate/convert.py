@@ -88,7 +88,7 @@ class ConvertResult:
     converted: bool
 
 
-def store_root() -> Path:
+def models_dir() -> Path:
     """Return the folder of converted models: ``$EL2EN_MODELS_DIR`` or the user cache."""
     configured = os.environ.get("EL2EN_MODELS_DIR")
     if configured:
@@ -128,7 +128,7 @@ def converted_path(model: ResolvedModel, quantization: str) -> Path:
     """Return where the conversion of ``model`` to ``quantization`` is (or would be) stored."""
     check_quantization(quantization)
     revision = _UNSAFE.sub("-", model.revision)
-    return store_root() / model_key(model.model_id, model.is_local) / revision / quantization
+    return models_dir() / model_key(model.model_id, model.is_local) / revision / quantization
 
 
 def is_complete(path: Path) -> bool:
@@ -212,7 +212,7 @@ class store_lock:
 
 def _store_error(exc: OSError) -> OutputError:
     return OutputError(
-        f"cannot write to the model store {store_root()} ({exc.strerror or exc}); "
+        f"cannot write to the model store {models_dir()} ({exc.strerror or exc}); "
         "set EL2EN_MODELS_DIR to a writable folder"
     )
 
@@ -314,7 +314,7 @@ def read_conversion(path: Path) -> Conversion:
 
 def list_converted() -> list[Conversion]:
     """Return every complete conversion in the store, sorted by model id and revision."""
-    root = store_root()
+    root = models_dir()
     if not root.is_dir():
         return []
     found = []

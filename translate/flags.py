@@ -120,7 +120,6 @@ CACHED = Flag.CACHED.value
 HUMAN = Flag.HUMAN.value
 TERM = Flag.TERM.value
 
-ALL = tuple(flag.value for flag in Flag)
 #: The flags that ask for a human: a sentence with one of them is "to review".
 WARNINGS = tuple(flag.value for flag in Flag if flag.severity is Severity.WARNING)
 #: The flags that only say how a translation was made; shown, never counted as work.

@@ -141,13 +141,6 @@ def is_folder_target(output: str) -> bool:
     return output != STDOUT and (output.endswith(("/", os.sep)) or Path(output).is_dir())
 
 
-def output_stem(name: str) -> str:
-    """Return the stem outputs of input ``name`` are named after: ``X.el.txt`` -> ``X``."""
-    from translate.formats import input_stem
-
-    return input_stem(name)
-
-
 def plan_jobs(
     inputs: Sequence[str],
     output: str,
@@ -174,6 +167,8 @@ def _plan(
     root: Path | None,
 ) -> list[Job]:
     """Return the jobs writing ``inputs`` to ``output`` in each (format, suffixes) of ``specs``."""
+    from translate.formats import input_stem
+
     if not inputs:
         raise UsageError("no input given")
     if list(inputs).count(STDIN) > 1:
@@ -191,7 +186,7 @@ def _plan(
     jobs = []
     for input_name in inputs:
         relative = _relative_name(input_name, root)
-        stem = output_stem(relative.name)
+        stem = input_stem(relative.name)  # X.el.txt -> X
         parent = relative.parent
         outputs = []
         for name, suffixes in specs:

@@ -54,7 +54,7 @@ class TranslateConfig:
     #: remembered (least recently used go first), so a document's repeated
     #: sentences are translated once.  Small enough that memory stays flat on
     #: long inputs.  Never shared between documents: see :class:`Translator`.
-    cache_size: int = 4096
+    document_repeats: int = 4096
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
     #: House glossary files (translate.glossary) and how their terms are enforced
     #: (translate.terms.METHODS); only documents they match are affected.
@@ -256,7 +256,7 @@ class Translator:
     def _windows(self, sentences: Iterable[Sentence]) -> Iterator[tuple[list[Sentence], _Lru]]:
         """Yield each document's windows with the memory of that document's repeats."""
         for _, document in groupby(sentences, key=lambda s: s.doc_id):
-            seen = _Lru(self.config.cache_size)  # this document's repeats only
+            seen = _Lru(self.config.document_repeats)  # this document's repeats only
             for window in windows(document, self.config.window):
                 yield window, seen
 

@@ -298,10 +298,3 @@ def _paragraphs(lines: Iterator[str]) -> Iterator[Paragraph]:
     if block:
         yield Paragraph(index, start, "".join(block).rstrip())
 
-
-def is_regular_file(path: str | os.PathLike[str]) -> bool:
-    """Return True when ``path`` is a regular file (following symlinks)."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False

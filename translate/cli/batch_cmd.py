@@ -63,6 +63,7 @@ the lock (OUT/.el2en.lock) live in OUT; the report is OUT/el2en-report.json.
 @click.option("--no-cache", is_flag=True, help="Translate every sentence with the model.")
 @click.option(
     "--cache-size",
+    "cache_rows",
     type=click.IntRange(1),
     default=None,
     metavar="N",
@@ -111,7 +112,7 @@ def batch(
     force: bool,
     cache_path: str | None,
     no_cache: bool,
-    cache_size: int | None,
+    cache_rows: int | None,
     report_path: str | None,
     root: str | None,
     engine: str,
@@ -160,7 +161,7 @@ def batch(
         force=force,
         cache_path=cache_path,
         use_cache=not no_cache,
-        cache_rows=cache_size,
+        cache_rows=cache_rows,
         report_path=report_path,
         root=root,
         memory=memory_path(memory, no_memory),

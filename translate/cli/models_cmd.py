@@ -105,11 +105,11 @@ def convert(model: str, revision: str | None, quantization: str, force: bool) ->
 @models.command(name="list", epilog=_epilog(("el2en models list",), "0 (also for an empty store)"))
 def list_models() -> None:
     """List the converted models in the store, with their sizes."""
-    from translate.convert import list_converted, store_root
+    from translate.convert import list_converted, models_dir
 
     conversions = list_converted()
     if not conversions:
-        click.echo(f"no converted models in {store_root()}", err=True)
+        click.echo(f"no converted models in {models_dir()}", err=True)
         return
     for line in _table(conversions):
         click.echo(line)
@@ -124,12 +124,12 @@ def list_models() -> None:
 def info(model: str) -> None:
     """Show the stored conversions of MODEL (hub id or folder); exit 1 if there are none."""
     from translate.convert import info as model_info
-    from translate.convert import store_root
+    from translate.convert import models_dir
 
     conversions = model_info(model)
     if not conversions:
         raise ModelError(
-            f"{model}: not converted (store: {store_root()}); "
+            f"{model}: not converted (store: {models_dir()}); "
             f"'el2en models convert {model}' converts it"
         )
     for conversion in conversions:
@@ -166,7 +166,7 @@ def remove(model: str, quantization: str | None, revision: str | None) -> None:
     model itself (a local folder, or the Hugging Face cache) is left alone.
     Exit 1 if nothing matches.
     """
-    from translate.convert import find_conversions, store_root
+    from translate.convert import find_conversions, models_dir
     from translate.convert import remove as remove_conversion
 
     conversions = find_conversions(model, revision, quantization)
@@ -177,7 +177,7 @@ def remove(model: str, quantization: str | None, revision: str | None) -> None:
             if value
         )
         raise ModelError(
-            f"{model}{narrowed}: nothing to remove, no such conversion in {store_root()} "
+            f"{model}{narrowed}: nothing to remove, no such conversion in {models_dir()} "
             "(see 'el2en models list')"
         )
     for conversion in conversions:

@@ -83,11 +83,6 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def names() -> list[str]:
-    """Return the format names, in registry order."""
-    return list(FORMATS)
-
-
 def get_format(name: str) -> Format:
     """Return the format called ``name``, or raise UsageError listing the known ones."""
     try:
@@ -126,11 +121,6 @@ def input_stem(name: str | None) -> str:
         return STDIN_STEM
     stem = name.removesuffix(".txt")
     return stem.removesuffix(".el") or stem or "output"
-
-
-def output_names(stem: str, name: str) -> list[str]:
-    """Return the file names format ``name`` writes for an input of stem ``stem``."""
-    return [stem + suffix for suffix in get_format(name).suffixes]
 
 
 def single_stream(streams: Sequence[TextIO], name: str) -> TextIO:
