@@ -224,7 +224,8 @@ class CTranslate2Backend:
             for i, result in zip(batch, results, strict=True):
                 done = result.result()
                 found[i] = [
-                    self._translation(h, s) for h, s in zip(done.hypotheses, done.scores, strict=True)
+                    self._translation(h, s)
+                    for h, s in zip(done.hypotheses, done.scores, strict=True)
                 ]
         return found
 

@@ -11,9 +11,9 @@ the decision: a redone input is read once.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 

@@ -346,9 +346,7 @@ def pop_qa_config(settings: dict[str, Any]) -> QAOptions | None:
     return qa_config(**{name: settings.pop(name) for name in names})
 
 
-def qa_config(
-    qa: bool, qa_checks: str, min_score: float, length_ratio: str
-) -> QAOptions | None:
+def qa_config(qa: bool, qa_checks: str, min_score: float, length_ratio: str) -> QAOptions | None:
     """Return the QAOptions the options describe (None with --no-qa)."""
     from translate.errors import UsageError
     from translate.qa import QAOptions
