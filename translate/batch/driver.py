@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from translate.batch.inputs import find_inputs
 from translate.batch.redo import RedoReason, decide, settings_of
@@ -76,7 +76,7 @@ class BatchOptions:
     memory: Path | None = None
     engine: str = "local"
     #: The engine's own options (Ray's address, actors...), passed to its class.
-    engine_options: Mapping[str, Any] = field(default_factory=dict)
+    engine_options: Mapping[str, str | int] = field(default_factory=dict)
 
 
 class RunCache:

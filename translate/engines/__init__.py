@@ -49,8 +49,11 @@ class Engine(Protocol):
         ...
 
 
-def get_engine_class(name: str) -> type:
-    """Return the engine class called ``name``, importing its module only now."""
+def get_engine_class(name: str) -> Callable[..., Engine]:
+    """Return the engine class called ``name``, importing its module only now.
+
+    Called with ``translator=`` (the driver's, loaded) and the engine's own options.
+    """
     try:
         target = ENGINES[name]
     except KeyError:
@@ -64,5 +67,5 @@ def get_engine_class(name: str) -> type:
         raise BackendError(
             f"engine {name!r} needs {exc.name}, which is not installed: pip install 'el2en[{name}]'"
         ) from exc
-    engine_class: type = getattr(module, class_name)
+    engine_class: Callable[..., Engine] = getattr(module, class_name)
     return engine_class
