@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 from pathlib import Path
 
@@ -76,8 +77,8 @@ def test_every_option_variable_is_in_its_commands_help() -> None:
                 assert name in shown, f"{ctx.command_path} --help does not name {name}"
 
 
-def test_translate_help_names_the_variables_it_once_left_out() -> None:
-    done = el2en(Path("unused-store"), "translate", "--help")
+def test_translate_help_names_the_variables_it_once_left_out(tmp_path: Path) -> None:
+    done = el2en(tmp_path, "translate", "--help", home=tmp_path)
     assert done.returncode == 0, done.stderr
     shown = " ".join(done.stdout.split())
     for name in ("EL2EN_INTER_THREADS", "EL2EN_CACHE", "EL2EN_MIN_SCORE", "EL2EN_MODEL"):
@@ -100,13 +101,13 @@ def test_every_variable_the_code_reads_is_in_the_readme() -> None:
 
 def test_every_el2en_variable_in_the_docs_is_read_by_the_code() -> None:
     product = set(cli_docs.environment())
-    readme_names = set(VARIABLE.findall(readme()))
-    assert readme_names - product == set(), "README.md names variables el2en never reads"
+    unread = set(VARIABLE.findall(readme())) - product
+    assert unread == set(), f"README.md names variables el2en never reads: {sorted(unread)}"
     # docs/ may also name the variables the tests read (EL2EN_XLIFF_XSD, ...).
     tests = {r.name for r in cli_docs.code_env_reads(ROOT / "tests") if r.name}
     for doc in DOCS:
-        names = set(VARIABLE.findall(doc.read_text(encoding="utf-8")))
-        assert names - product - tests == set(), f"{doc.name} names variables nothing reads"
+        unread = set(VARIABLE.findall(doc.read_text(encoding="utf-8"))) - product - tests
+        assert unread == set(), f"{doc.name} names variables nothing reads: {sorted(unread)}"
 
 
 def test_every_environment_read_names_its_variable() -> None:
@@ -170,8 +171,6 @@ def readme_signature() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def real_signature(fixture_model: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Return the signature fields of a real run on the test model, as a user runs el2en."""
-    import os
-
     home = tmp_path_factory.mktemp("home")
     done = el2en(
         Path(os.environ["EL2EN_MODELS_DIR"]),
