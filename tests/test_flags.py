@@ -75,3 +75,32 @@ def test_cached_means_an_earlier_run_and_is_not_counted(tmp_path: Path) -> None:
     stats = _el2en(tmp_path, "cache", "stats", cache, "--json")
     assert stats.returncode == 0, stats.stderr
     assert json.loads(stats.stdout)["hits"] == 4  # the same four the report counts
+
+
+@pytest.mark.parametrize(
+    ("greek", "english", "named"),
+    [
+        ("Κόστισε 2,5 δισ. ευρώ.", "It cost 2 billion euros.", "2,5 δισ"),
+        ("Στις 15.3.2024 έγινε.", "It happened on 15 March.", "15.3.2024"),
+        ("Ήρθαν 10.000 άτομα στις 15:00.", "10,000 people came at 5 p.m.", "15:00"),
+    ],
+)
+def test_the_numbers_note_names_the_number(greek: str, english: str, named: str) -> None:
+    from translate.formats import xliff
+    from translate.qa import check, note
+    from translate.types import Sentence
+
+    s = Sentence("d", 0, 0, 0, len(greek), greek, translation=english, flags=("numbers",))
+    assert "numbers" in check(s)
+    assert note("numbers", s) == f"numbers: {named} missing or different in the English"
+    notes = [n.text for n in xliff.trans_unit(s) if n.tag.endswith("note")]
+    assert notes == [note("numbers", s)]
+
+
+def test_other_notes_are_the_flag_descriptions() -> None:
+    from translate.qa import note
+    from translate.types import Sentence
+
+    s = Sentence("d", 0, 0, 0, 1, "Ήρθαν 3.", translation="3 came.", flags=("length",))
+    assert note("length", s) == f"length: {flags.describe('length')}"
+    assert note("numbers", s) == f"numbers: {flags.describe('numbers')}"  # nothing missing

@@ -98,3 +98,12 @@ def test_an_empty_run_gives_a_page_that_says_so() -> None:
     root = lxml_html.fromstring(text)
     assert "0 of 0 sentences" in root.text_content()
     assert not root.find_class("pair")
+
+
+def test_sentences_are_numbered_as_the_other_formats_ids(page: Any) -> None:
+    """paragraph:sentence from 0: the XLIFF unit id, the TSV columns, the TMX tuid's tail."""
+    from translate.formats.xliff import unit_id
+
+    refs = [pair.find_class("ref")[0] for pair in page.find_class("pair")]
+    assert [r.text_content() for r in refs] == [unit_id(s) for s in SENTENCES]
+    assert [r.get("title") for r in refs] == [f"{s.doc_id}:{unit_id(s)}" for s in SENTENCES]

@@ -29,6 +29,7 @@ from lxml import etree
 from translate.flags import describe, is_warning
 from translate.formats import single_stream
 from translate.formats.xmlwrite import xml_text
+from translate.qa import note as flag_note
 from translate.signature import Signature
 from translate.types import Sentence
 
@@ -138,7 +139,7 @@ def _header(body: Any, sentences: list[Sentence], documents: int, signature: Sig
 def _pair(parent: Any, s: Sentence, number: int) -> bool:
     """Add the row of one sentence; return True when it is to review."""
     review = needs_review(s)
-    reasons = [f"{flag}: {describe(flag)}" for flag in s.flags]
+    reasons = [flag_note(flag, s) for flag in s.flags]
     if s.provenance is not None:
         reasons.append(f"provenance: {s.provenance}")
     reasons.extend(f"glossary: {term}" for term in s.terms)
@@ -153,14 +154,18 @@ def _pair(parent: Any, s: Sentence, number: int) -> bool:
         data_flags=" ".join(s.flags),
         title="\n".join(reasons),
     )
-    _element(pair, "a", f"{s.paragraph + 1}.{s.index + 1}", class_="ref", href=f"#s{number}")
+    # The same numbers as every other format's ids (XLIFF paragraph:sentence, the
+    # TSV/JSONL columns, TMX doc:paragraph:sentence): 0-based, so a reviewer can
+    # name a sentence to whoever holds the TSV or the XLIFF.
+    ref = f"{s.paragraph}:{s.index}"
+    _element(pair, "a", ref, class_="ref", href=f"#s{number}", title=f"{s.doc_id}:{ref}")
     _element(pair, "div", s.source, class_="el", lang="el")
     _element(pair, "div", s.translation or "", class_="en", lang="en")
     if s.flags or s.provenance is not None or s.terms:
         listing = _element(pair, "ul", class_="flags")
         for flag in s.flags:
             item = _element(listing, "li", class_="warning" if is_warning(flag) else "info")
-            _element(item, "span", flag, class_="flag-name").tail = f": {describe(flag)}"
+            _element(item, "span", flag, class_="flag-name").tail = flag_note(flag, s)[len(flag) :]
         if s.provenance is not None:
             _element(listing, "li", f"from: {s.provenance}", class_="info")
         for term in s.terms:

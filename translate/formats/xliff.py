@@ -23,9 +23,10 @@ from typing import Any, TextIO
 
 from lxml import etree
 
-from translate.flags import describe, is_warning
+from translate.flags import is_warning
 from translate.formats import single_stream
 from translate.formats.xmlwrite import TextSink, xml_text
+from translate.qa import note as flag_note
 from translate.signature import Signature
 from translate.types import Sentence
 
@@ -87,7 +88,7 @@ def trans_unit(s: Sentence) -> Any:
         note = etree.SubElement(
             unit, _q("note"), {"from": "el2en", "priority": "1" if is_warning(flag) else "5"}
         )
-        note.text = xml_text(f"{flag}: {describe(flag)}")
+        note.text = xml_text(flag_note(flag, s))
     if s.provenance is not None:
         note = etree.SubElement(unit, _q("note"), {"from": "el2en", "priority": "5"})
         note.text = xml_text(f"provenance: {s.provenance}")

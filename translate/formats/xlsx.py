@@ -32,8 +32,9 @@ from datetime import datetime, timezone
 from typing import Any, BinaryIO, TextIO
 
 from translate.errors import OutputError, UsageError
-from translate.flags import describe, is_warning, needs_review
+from translate.flags import is_warning, needs_review
 from translate.formats import single_stream
+from translate.qa import note as flag_note
 from translate.signature import Signature
 from translate.types import Sentence
 
@@ -81,7 +82,7 @@ Cells = dict[str, "str | float | None"]
 
 def reasons(s: Sentence) -> str:
     """Return the descriptions of the sentence's warning flags, one per line."""
-    return "\n".join(f"{flag}: {describe(flag)}" for flag in s.flags if is_warning(flag))
+    return "\n".join(flag_note(flag, s) for flag in s.flags if is_warning(flag))
 
 
 def row(s: Sentence, signature: str) -> Cells:
