@@ -573,3 +573,26 @@ def test_a_reviewed_file_is_its_own_reference(home: Path, tmp_path: Path, fmt: s
     low = result["flags"]["low_score"]
     assert (low["flagged"], low["changed"]) == (4, 2)
     assert low["precision"] == pytest.approx(0.5) and low["recall"] == pytest.approx(2 / 3)
+
+
+def test_hyps_are_compared_on_the_sentences_they_share(home: Path, tmp_path: Path) -> None:
+    lines = B.read_text(encoding="utf-8").splitlines(keepends=True)
+    partial = tmp_path / "b-partial.jsonl"
+    partial.write_text("".join(lines[:9]), encoding="utf-8")  # signature + B's first 8
+    result = eval_json(home, A, partial, "--ref", REVIEWED, "--samples", "50")
+    # The partial B has sentences 0-7 (REVIEWED covers 0-9): 8 scored, A's 8-11 left out.
+    assert result["sentences"] == 8
+    assert result["left_out"] == {"not in every HYP": 4}
+    rows = records(A)[:8]
+    by_greek = {r["el"]: r["en"] for r in records(B)}
+    refs = REF.read_text(encoding="utf-8").splitlines()[:8]
+    assert_scores(result["systems"][1], [by_greek[r["el"]] for r in rows], refs)
+
+
+def test_hyps_with_no_sentence_in_common(home: Path, tmp_path: Path) -> None:
+    lines = B.read_text(encoding="utf-8").splitlines(keepends=True)
+    first, last = tmp_path / "first.jsonl", tmp_path / "last.jsonl"
+    first.write_text("".join(lines[:5]), encoding="utf-8")
+    last.write_text(lines[0] + "".join(lines[5:]), encoding="utf-8")
+    line = one_error_line(el2en(home, first, last, "--ref", REVIEWED), 1)
+    assert str(first) in line and str(last) in line and "no sentence in common" in line

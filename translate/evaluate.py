@@ -611,16 +611,20 @@ def pair(systems: Sequence[System], reference: Reference) -> Pairs:
     left_out: dict[str, int] = {}
     kept: list[tuple[str, tuple[Hypothesis, ...]]] = []
     for ref, hyps in rows:
-        if ref is None:
+        if hyps is None:
+            reason = _NOT_IN_EVERY_HYP
+        elif ref is None:
             reason = "no reference"
         elif any(HUMAN in h.flags for h in hyps):
-            reason = "a reviewer's English in HYP (flag human)"
+            reason = _HUMAN_IN_HYP
         else:
             kept.append((ref, hyps))
             continue
         left_out[reason] = left_out.get(reason, 0) + 1
     if not kept:
         names = ", ".join(s.name for s in systems)
+        if not any(left_out.get(r) for r in ("no reference", _HUMAN_IN_HYP)):
+            raise InputError(names, "no sentence in common between the HYPs (by Greek sentence)")
         if left_out.get("no reference"):
             how = "by line" if reference.lines is not None else "by Greek sentence"
             raise InputError(
@@ -634,9 +638,15 @@ def pair(systems: Sequence[System], reference: Reference) -> Pairs:
     )
 
 
+#: A pairing row: the reference (None: none), and each HYP's sentence (None: not in every HYP).
+_Row = tuple[str | None, tuple[Hypothesis, ...] | None]
+_NOT_IN_EVERY_HYP = "not in every HYP"
+_HUMAN_IN_HYP = "a reviewer's English in HYP (flag human)"
+
+
 def _pair_by_line(
     systems: Sequence[System], reference: Reference, lines: Sequence[str]
-) -> Iterator[tuple[str | None, tuple[Hypothesis, ...]]]:
+) -> Iterator[_Row]:
     for system in systems:
         if len(system.sentences) != len(lines):
             raise InputError(
@@ -663,14 +673,14 @@ def _occurrences(system: System) -> dict[tuple[str, int], Hypothesis]:
     return keyed
 
 
-def _pair_by_greek(
-    systems: Sequence[System], reference: Reference
-) -> Iterator[tuple[str | None, tuple[Hypothesis, ...]]]:
+def _pair_by_greek(systems: Sequence[System], reference: Reference) -> Iterator[_Row]:
     assert reference.by_greek is not None
     keyed = [_occurrences(system) for system in systems]
-    for occurrence in keyed[0]:
-        if all(occurrence in other for other in keyed[1:]):
+    for occurrence in dict.fromkeys(o for k in keyed for o in k):  # first HYP's order first
+        if all(occurrence in k for k in keyed):
             yield reference.by_greek.get(occurrence[0]), tuple(k[occurrence] for k in keyed)
+        else:
+            yield None, None
 
 
 # -- scoring -------------------------------------------------------------------
