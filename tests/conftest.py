@@ -8,6 +8,7 @@ under two names).
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import re
@@ -193,9 +194,14 @@ def check_command(command: str) -> None:
 # -- el2en batch: a source tree of articles, its outputs and report ------------
 
 
+@functools.cache
+def _greek() -> tuple[str, ...]:
+    return tuple(el for el, _ in read_pairs())
+
+
 def article(index: int) -> str:
     """Return a small article of fixture sentences: two paragraphs, a line shared by all."""
-    greek = [el for el, _ in read_pairs()]
+    greek = _greek()
     first = " ".join(greek[(index * 3 + k) % len(greek)] for k in range(3))
     return f"{first}\n\n{greek[(index + 40) % len(greek)]} {greek[-1]}\n"
 
