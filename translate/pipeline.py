@@ -320,7 +320,7 @@ class Translator:
                 if sink is not None:
                     sink.put_many(fresh)
         if self.terms is not None:  # after the cache got the model's own translations
-            known.update(self.terms.repair(pieces, known))
+            known.update(self._steer(pieces, known))
         for piece in pieces:
             seen.put(piece, known[piece])
         ticker.finish()
@@ -351,6 +351,23 @@ class Translator:
                 inflight.MAX_DOCUMENTS, thread_name_prefix="el2en-decode"
             )
         future = self._worker.submit(self.backend.translate_batch, pieces, on_chunk)
+        slot = inflight.current()
+        return future.result() if slot is None else slot.wait(future)
+
+    def _steer(self, pieces: list[str], known: dict[str, Translation]) -> dict[str, Translation]:
+        """Return the glossary's repairs of ``pieces``, decoded on a worker as _decode does.
+
+        Repairs decode too (n-best lists, forced prefixes): waiting on a future
+        keeps SIGTERM and Ctrl-C able to stop the run while they do.
+        """
+        assert self.terms is not None
+        if self._worker is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._worker = ThreadPoolExecutor(
+                inflight.MAX_DOCUMENTS, thread_name_prefix="el2en-decode"
+            )
+        future = self._worker.submit(self.terms.repair, pieces, known)
         slot = inflight.current()
         return future.result() if slot is None else slot.wait(future)
 
