@@ -90,6 +90,7 @@ def test_segment_refuses_inputs_whose_outputs_collide(store: Path, tmp_path: Pat
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+@pytest.mark.slow
 def test_translate_text_is_what_el2en_translate_writes(
     fixture_model: Path, store: Path, tmp_path: Path
 ) -> None:
@@ -137,3 +138,38 @@ def test_run_one_reports_an_empty_input_and_writes_nothing(
     assert outcome.error == "empty: no text to translate"
     assert outcome.input_sha256 and not outcome.outputs and not outcome.fresh
     assert not (tmp_path / "out" / "empty.el-en.jsonl").exists()
+
+
+def test_a_redone_batch_input_is_read_once(
+    fixture_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The redo decision's read (to compare the hash) is the one the translation uses."""
+    from collections import Counter
+
+    from conftest import batch, make_source, report
+
+    import translate.jobs
+    import translate.read
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_source(src, 2)
+    assert batch(fixture_model, src, out)[0] == 0
+    (src / "a0.txt").write_text(article(7), encoding="utf-8")  # changed: redone
+
+    reads: Counter[str] = Counter()
+    read_stream, file_sha256 = translate.read.read_stream, translate.jobs.file_sha256
+
+    def counted_read(stream: object, name: str, *args: object, **kwargs: object) -> object:
+        reads[Path(name).name] += 1
+        return read_stream(stream, name, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_hash(path: str) -> str:
+        reads[Path(path).name] += 1
+        return file_sha256(path)
+
+    monkeypatch.setattr(translate.read, "read_stream", counted_read)
+    monkeypatch.setattr(translate.jobs, "file_sha256", counted_hash)
+    assert batch(fixture_model, src, out)[0] == 0
+    assert [(t["path"], t["reason"]) for t in report(out)["translated"]] == [("a0.txt", "changed")]
+    assert reads["a0.txt"] == 1
+    assert reads["b1.el.txt"] == 1  # read to find it unchanged, then skipped
