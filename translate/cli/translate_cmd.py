@@ -82,13 +82,15 @@ def translate(
     """Translate Greek INPUT files ('-' for stdin) to English."""
     setup_logging(verbose, quiet)
     from translate import jobs
-    from translate.formats import parse_formats
+    from translate.formats import formats_for_output, parse_formats
     from translate.read import check_encoding_option
 
     started = time.perf_counter()
     qa = pop_qa_config(settings)
+    source = click.get_current_context().get_parameter_source("formats")
+    given = source is not None and source is not click.core.ParameterSource.DEFAULT
     options = jobs.RunOptions(
-        formats=parse_formats(formats),
+        formats=formats_for_output(output, parse_formats(formats), given),
         only_flagged=only_flagged,
         encoding=check_encoding_option(encoding),
         qa=qa,

@@ -9,6 +9,7 @@ many sentences it wrote.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
@@ -89,6 +90,43 @@ def get_format(name: str) -> Format:
         return FORMATS[name]
     except KeyError:
         raise UsageError(f"unknown format {name!r}; choose from: {', '.join(FORMATS)}") from None
+
+
+#: File name endings that name a one-file format (``-o x.tsv``), beside the formats' own.
+_ALIASES = {".xliff": "xliff", ".htm": "html"}
+
+
+def format_of_name(name: str) -> str | None:
+    """Return the one-file format a file name's extension names (``x.tsv`` -> tsv), or None."""
+    extension = os.path.splitext(name)[1].lower()
+    if not extension:
+        return None
+    for fmt in FORMATS.values():
+        if len(fmt.suffixes) == 1 and os.path.splitext(fmt.suffixes[0])[1] == extension:
+            return fmt.name
+    return _ALIASES.get(extension)
+
+
+def formats_for_output(output: str, chosen: tuple[str, ...], given: bool) -> tuple[str, ...]:
+    """Return the formats to write to ``output``: the file name's when -f was not ``given``.
+
+    ``-o x.tsv`` alone writes TSV, not the default text into a file called
+    ``.tsv``; with ``-f jsonl`` the name and the format disagree, a usage error
+    rather than a JSONL file that every TSV reader would misread.
+    """
+    if output == "-" or output.endswith(("/", os.sep)) or os.path.isdir(output):
+        return chosen
+    named = format_of_name(output)
+    if named is None:
+        return chosen
+    if not given:
+        return (named,)
+    if len(chosen) == 1 and chosen[0] != named:
+        raise UsageError(
+            f"-o {output}: the name says {named} but --format is {chosen[0]}; "
+            f"make them agree (or leave out --format to write {named})"
+        )
+    return chosen
 
 
 def get_writer(name: str) -> Writer:
