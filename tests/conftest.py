@@ -176,7 +176,7 @@ def check_command(command: str) -> None:
         if skip_value:
             skip_value = False
             continue
-        if word.startswith("-"):
+        if word.startswith("-") and word != "-":  # a lone '-' is stdin, an argument
             options = {
                 opt: p
                 for p in current.params

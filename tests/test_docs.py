@@ -16,7 +16,7 @@ from pathlib import Path
 import cli_docs
 import click
 import pytest
-from conftest import ROOT, SEED, el2en
+from conftest import ROOT, SEED, check_command, el2en
 
 from translate import __version__
 from translate.cli.options import ENV_VARS
@@ -62,6 +62,19 @@ def test_the_check_fails_on_a_stale_reference(
     assert cli_docs.main([]) == 0  # writes it
     assert cli_docs.main(["--check"]) == 0
     assert stale.read_text() == cli_docs.render()
+
+
+def test_every_example_in_the_help_exists() -> None:
+    """Each ``el2en ...`` example line of every command's --help names commands and options
+    that exist (the text after two spaces is the example's explanation)."""
+    checked = 0
+    for _, command in cli_docs.walk_commands(cli_docs.root_command()):
+        for line in (command.epilog or "").splitlines():
+            if line.strip().startswith("el2en "):
+                example = re.split(r"\s{2,}", line.strip())[0]
+                check_command(example.split(" | ")[-1])
+                checked += 1
+    assert checked >= 10
 
 
 # -- environment variables ---------------------------------------------------
