@@ -77,6 +77,31 @@ def test_every_example_in_the_help_exists() -> None:
     assert checked >= 10
 
 
+def shell_commands(text: str) -> list[str]:
+    """Return the ``el2en ...`` commands of a Markdown text's ```sh blocks (pipes split,
+    comments and process substitutions taken out)."""
+    found = []
+    for block in re.findall(r"^```sh\n(.*?)^```", text, re.S | re.M):
+        for line in block.splitlines():
+            line = re.sub(r"<\([^)]*\)", "FILE", line.split(" #")[0])
+            parts = [part.strip() for part in line.split(" | ")]
+            found += [part for part in parts if part.startswith("el2en ")]
+    return found
+
+
+def test_every_command_in_the_docs_exists() -> None:
+    """The README's and docs/' shell examples name commands and options that exist."""
+    checked = 0
+    for doc in [README, *DOCS]:
+        for command in shell_commands(doc.read_text(encoding="utf-8")):
+            try:
+                check_command(command)
+            except AssertionError as exc:
+                raise AssertionError(f"{doc.name}: {exc}") from None
+            checked += 1
+    assert checked >= 20
+
+
 # -- environment variables ---------------------------------------------------
 
 
