@@ -74,6 +74,7 @@ def _expected(record: dict[str, Any]) -> dict[str, Any]:
         "flags": ",".join(record["flags"]),
         "score": record["score"],
         "provenance": record.get("provenance") or "",
+        "terms": "; ".join(record.get("terms", [])),
         "mt": record["en"],
     }
 
@@ -127,7 +128,10 @@ def test_openpyxl_reads_every_cell_as_the_jsonl(outputs: Path) -> None:
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["D"].width >= 50
     assert body[0][3].alignment.wrap_text and body[0][4].alignment.wrap_text
-    assert sheet.column_dimensions["L"].hidden  # mt: el2en's English, for review import
+    from openpyxl.utils import get_column_letter
+
+    mt = get_column_letter(xlsx.COLUMNS.index("mt") + 1)
+    assert sheet.column_dimensions[mt].hidden  # mt: el2en's English, for review import
 
 
 def test_rows_to_review_are_highlighted_with_their_reasons(outputs: Path) -> None:

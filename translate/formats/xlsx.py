@@ -50,6 +50,7 @@ COLUMNS = (
     "reasons",
     "score",
     "provenance",
+    "terms",
     "signature",
     "mt",
 )
@@ -68,6 +69,7 @@ WIDTHS = {
     "reasons": 40,
     "score": 8,
     "provenance": 20,
+    "terms": 30,
     "signature": 30,
     "mt": 20,
 }
@@ -98,6 +100,8 @@ def row(s: Sentence, signature: str) -> Cells:
         "reasons": reasons(s),
         "score": s.score,
         "provenance": s.provenance or "",
+        # House glossary entries matched (translate.terms), as in the TSV.
+        "terms": "; ".join(s.terms),
         "signature": signature,
         "mt": s.translation or "",
     }
