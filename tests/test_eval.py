@@ -596,3 +596,19 @@ def test_hyps_with_no_sentence_in_common(home: Path, tmp_path: Path) -> None:
     last.write_text(lines[0] + "".join(lines[5:]), encoding="utf-8")
     line = one_error_line(el2en(home, first, last, "--ref", REVIEWED), 1)
     assert str(first) in line and str(last) in line and "no sentence in common" in line
+
+
+def test_a_reference_from_a_pipe_is_read_once(home: Path, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "ref.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(REF.read_bytes()), daemon=True)
+    writer.start()
+    result = eval_json(home, A, "--ref", fifo)
+    writer.join(timeout=10)
+    assert result["reference_kind"] == "lines"
+    assert_scores(
+        result, [r["en"] for r in records(A)], REF.read_text(encoding="utf-8").splitlines()
+    )

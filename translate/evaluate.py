@@ -540,6 +540,9 @@ def read_reference(path: str | Path) -> Reference:
 
 
 def _looks_like_xml(path: Path) -> bool:
+    """Return True when a regular file starts with ``<``: a pipe is never sniffed (read once)."""
+    if not path.is_file():
+        return False
     try:
         with open(path, "rb") as f:
             return f.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
