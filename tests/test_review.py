@@ -352,7 +352,7 @@ def test_export_goes_through_the_atomic_writer(tmp_path: Path) -> None:
         assert export_tmx_file(memory, target) == 1
         assert not stale.exists()
         assert b"A checked line." in target.read_bytes()
-        with pytest.raises(OutputError, match="tm.tmx"):
+        with pytest.raises(OutputError, match=r"tm\.tmx"):
             export_tmx_file(memory, tmp_path / "no-such-dir" / "tm.tmx")
     assert not list(tmp_path.glob("**/*.tmp"))
 
