@@ -1,15 +1,23 @@
-"""The run layer every front end shares: plan jobs, run one job, write it atomically.
+"""The run layer every front end shares: plan jobs, run them, write them atomically.
 
-``el2en translate``, ``el2en batch`` and the Ray engine are a few lines each
-around :func:`plan_jobs` and :func:`run_job`:
+Every front end is a thin caller of a typed function here:
 
+- :func:`translate_files` is ``el2en translate`` (and what :mod:`translate.api`
+  does without files); :func:`segment_files` is ``el2en segment``.  Both read
+  and check every input (once) before any work, and take several inputs and
+  a folder alike.
+- :func:`run_one` is one batch document, for every engine of ``el2en batch``
+  (the local one and the Ray actors): an unreadable or empty input is an
+  outcome with an error, not an exception.
 - :func:`plan_jobs` maps inputs to outputs (a file, stdout, or one file per
   input and format in a folder), refuses collisions and outputs that would
   overwrite an input, and keeps every derived output path inside the output
   folder.  It reads nothing.
-- :func:`run_job` reads each input once, translates it, checks it (QA flags)
-  and writes every format's output through :mod:`translate.output`: temporary
-  files renamed into place only when all of the job's outputs are complete.
+- :func:`run_job` translates a job's inputs, checks them (QA flags) and writes
+  every format's output through :mod:`translate.output`: temporary files
+  renamed into place only when all of the job's outputs are complete.
+- :class:`JobOutcome` is what any of them did, small and picklable; the
+  model's new translations travel in it (``fresh``), for the cross-run cache.
 
 Nothing here prints, exits or parses options; errors are
 :class:`~translate.errors.TranslateError` subclasses.
