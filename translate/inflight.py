@@ -315,6 +315,21 @@ def run_in_flight(
                 flight.done_registering(slot.index)
             flight.inbox.put(None)  # wakes the driving thread
 
+    failed = False  # a delivery or a worker failed: deliver nothing more
+
+    def hand_over(done: _Running[T, R]) -> None:
+        nonlocal failed
+        failed = True
+        result = done.future.result()  # a worker's error stops the run here
+        deliver(done.item, result)
+        failed = False
+        with flight.changed:
+            if published is not None:
+                flight.published[flight.delivered] = published(result)
+            flight.delivered += 1
+            flight.forget_before(min((r.floor for r in running), default=flight.delivered))
+            flight.changed.notify_all()
+
     try:
         while True:
             busy = sum(1 for r in running if not r.future.done())
@@ -333,14 +348,7 @@ def run_in_flight(
             head = running[0]
             if head.future.done():
                 running.popleft()
-                result = head.future.result()  # a worker's error stops the run here
-                deliver(head.item, result)
-                with flight.changed:
-                    if published is not None:
-                        flight.published[flight.delivered] = published(result)
-                    flight.delivered += 1
-                    flight.forget_before(min((r.floor for r in running), default=flight.delivered))
-                    flight.changed.notify_all()
+                hand_over(head)
                 continue
             try:  # short waits: a signal is handled between them
                 request = flight.inbox.get(timeout=POLL_SECONDS)
@@ -354,6 +362,11 @@ def run_in_flight(
         for r in running:
             r.future.cancel()
         wait_futures(futures, timeout=UNWIND_SECONDS)
+        if not failed:  # what finished before the stop is delivered (and so committed)
+            while running and running[0].future.done() and not running[0].future.cancelled():
+                if running[0].future.exception() is not None:
+                    break
+                hand_over(running.popleft())
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

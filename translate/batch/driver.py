@@ -38,6 +38,7 @@ from translate.errors import Interrupted, LockedError, OutputError, StoreError
 from translate.manifest import DONE, FAILED, MANIFEST_NAME, Entry, Manifest, PendingCache
 
 if TYPE_CHECKING:
+    from translate.batch.progress import BatchProgress
     from translate.cache import TranslationCache
     from translate.jobs import Job, JobOutcome, RunOptions, Task
     from translate.pipeline import TranslateConfig, Translator
@@ -154,8 +155,16 @@ def utc_now() -> str:
 class Batch:
     """One batch run: the driver that commits what the engine does."""
 
-    def __init__(self, options: BatchOptions, config: TranslateConfig, run: RunOptions) -> None:
+    def __init__(
+        self,
+        options: BatchOptions,
+        config: TranslateConfig,
+        run: RunOptions,
+        progress: BatchProgress | None = None,
+    ) -> None:
         self.options = options
+        #: A display of documents done (translate.batch.progress), or None.
+        self.progress = progress
         self.config = config
         self.run_options = run
         self.out = Path(options.out)
@@ -243,6 +252,8 @@ class Batch:
             log.warning("%s: no input matches %s", options.src, options.glob)
             return
         translator = self._load()
+        if self.progress is not None:
+            self.progress.start(len(jobs))
         tasks = self._decide(jobs)
         first = next(tasks, None)
         if first is None:  # all skipped: no engine (a cluster) is started for nothing
@@ -330,8 +341,12 @@ class Batch:
                 prepare_outputs(job)  # a killed run's temporaries, if any
                 self.report.skipped += 1
                 log.info("%s: skipped (unchanged)", job.key)
+                if self.progress is not None:
+                    self.progress.finish(job.key, 0)
             else:
                 self.reasons[job.key] = decision.reason
+                if self.progress is not None:
+                    self.progress.begin(job.key)
                 yield decision.task
 
     def _document_signature(self, documents: list[Document]) -> str:
@@ -362,6 +377,8 @@ class Batch:
             )
         else:
             log.warning("%s: %s; skipped", job.key, outcome.error)
+        if self.progress is not None:
+            self.progress.finish(job.key, outcome.sentences)
         if time.perf_counter() - self.last_commit >= COMMIT_SECONDS:
             self._commit()
 
@@ -400,7 +417,11 @@ class Batch:
         pending = None
         if held and self.cache is not None:
             pending = PendingCache(str(self.cache.path), self.signature, held)
-        self.manifest.commit([entry for _, entry in done], pending)
+        try:
+            self.manifest.commit([entry for _, entry in done], pending)
+        except BaseException:  # a signal mid-commit: the run's closing commit tries again
+            self.uncommitted = done + self.uncommitted
+            raise
         for outcome, _ in done:  # committed: in the report, whatever the cache does next
             self._count(outcome)
         if self.run_cache is not None:
@@ -477,6 +498,7 @@ def run_batch(
     config: TranslateConfig,
     run: RunOptions,
     stdin: TextIO | None = None,
+    progress: BatchProgress | None = None,
 ) -> BatchReport:
-    """Run a batch (see :class:`Batch`) and return its report."""
-    return Batch(options, config, run).run(stdin)
+    """Run a batch (see :class:`Batch`) and return its report; ``progress`` shows it."""
+    return Batch(options, config, run, progress).run(stdin)

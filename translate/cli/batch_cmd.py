@@ -176,7 +176,10 @@ def batch(
             if value is not None
         },
     )
-    report = run_batch(options, config, run)
+    from translate.cli.progress import batch_bar
+
+    with batch_bar(not quiet) as progress:
+        report = run_batch(options, config, run, progress=progress)
     if not quiet:
         click.echo(report.summary(), err=True)
     if report.failed:
