@@ -45,6 +45,7 @@ docs: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check translate tests scripts benchmarks
 	$(BIN)/ruff format --check translate tests scripts benchmarks
+	$(BIN)/python scripts/cli_docs.py --check
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
