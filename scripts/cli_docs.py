@@ -35,6 +35,17 @@ REGENERATE = "python scripts/cli_docs.py (make docs)"
 #: Help is rendered at a fixed width, so the file does not depend on the terminal.
 WIDTH = 80
 
+#: What the variables of other programs' conventions change in el2en (the EL2EN_ ones are
+#: described by their options' help or by ENV_VARS).
+OTHER_VARIABLES = {
+    "LOCALAPPDATA": "on Windows, the folder holding the model store by default",
+    "RAY_ADDRESS": "the Ray cluster to join when --ray-address is not given",
+    "RAY_DATA_LOG_LEVEL": "when set, Ray Data logs at this level (el2en leaves it alone)",
+    "TERM": "dumb: no progress bar",
+    "XDG_CACHE_HOME": "the folder holding the model store by default (~/.cache)",
+    "XDG_DATA_HOME": "the folder holding the translation memory by default (~/.local/share)",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class EnvRead:
@@ -82,6 +93,21 @@ def option_envvars() -> dict[str, list[str]]:
             label = param.opts[-1] if isinstance(param, click.Option) else param.human_readable_name
             for var in names:
                 found.setdefault(var, []).append(f"{ctx.command_path} {label}")
+    return found
+
+
+def option_help() -> dict[str, str]:
+    """Return each option variable -> the first sentence of its option's help."""
+    found: dict[str, str] = {}
+    for _, command in walk_commands(root_command()):
+        for param in command.params:
+            envvar = param.envvar
+            text = getattr(param, "help", None) or ""
+            first = text.split(". ")[0].rstrip(".").replace("|", "\\|")
+            first = first or f"as {param.opts[-1]}"
+            for var in [envvar] if isinstance(envvar, str) else list(envvar or ()):
+                if first and var not in found:
+                    found[var] = first
     return found
 
 
@@ -193,10 +219,17 @@ def render() -> str:
         "\n## Environment variables\n\n"
         "Every variable el2en reads: a command's option (the command line wins) or a\n"
         "read in the code (`os.environ`, found by scripts/cli_docs.py).\n\n"
-        "| variable | read by |\n|---|---|\n"
+        "| variable | read by | what it sets |\n|---|---|---|\n"
     )
+    from translate.cli.options import ENV_VARS
+
+    helps = option_help()
     for name, where in environment().items():
-        parts.append(f"| `{name}` | {', '.join(f'`{w}`' for w in where)} |\n")
+        # An option's variable sets what its help says; ENV_VARS describes the others.
+        described = ENV_VARS.get(name, "")
+        sets = helps.get(name) or OTHER_VARIABLES.get(name, "")
+        sets = sets or ("" if described.startswith("--") else described)
+        parts.append(f"| `{name}` | {', '.join(f'`{w}`' for w in where)} | {sets} |\n")
     return "".join(parts)
 
 
