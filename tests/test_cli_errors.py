@@ -37,7 +37,8 @@ def one_line(text: str) -> str:
             lambda d: (d / "l1.txt", (d / "l1.txt").write_bytes("Καλη".encode("iso-8859-7")))[0],
             1,
             "l1.txt: not UTF-8 text (invalid byte 0xca at byte offset 0); it looks like Greek "
-            "in ISO-8859-7 or Windows-1253: rerun with --encoding iso-8859-7 or --encoding cp1253",
+            "in ISO-8859-7 or Windows-1253: rerun with --encoding utf-8,iso-8859-7 or --encoding "
+            "utf-8,cp1253 (each file is read with the first encoding that fits)",
         ),
         (
             lambda d: (d / "bin.txt", (d / "bin.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"))[0],

@@ -334,3 +334,72 @@ def test_batch_draws_a_bar_on_a_terminal_and_nothing_under_cron(
     assert cron.returncode == 0, cron.stderr
     assert cron.stderr.count("\n") == 1 and "\r" not in cron.stderr
     assert cron.stderr.startswith("el2en batch completed: 8 seen, 8 translated")
+
+
+# -- encodings per file -------------------------------------------------------------------
+
+GREEK_TEXT = "Η τιμή της βενζίνης αυξήθηκε κατά 0,15 ευρώ το λίτρο.\n"
+
+
+def test_an_encoding_list_is_checked_and_named_canonically() -> None:
+    from translate.errors import UsageError
+    from translate.read import check_encoding_option
+
+    assert check_encoding_option("UTF8, Windows-1253,utf-8") == "utf-8,cp1253"
+    assert check_encoding_option("iso-8859-7") == "iso8859-7"
+    with pytest.raises(UsageError, match="unknown encoding 'klingon'"):
+        check_encoding_option("utf-8,klingon")
+
+
+def test_batch_reads_each_file_with_the_first_encoding_of_the_list_that_fits(
+    fixture_model: Path, tmp_path: Path
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "new.txt").write_text(GREEK_TEXT, encoding="utf-8")
+    (src / "old.txt").write_bytes(GREEK_TEXT.encode("cp1253"))
+    (src / "binary.txt").write_bytes(b"PK\x03\x04\x00\x00")
+    model = ("--model", str(fixture_model))
+
+    code, _, err = run("batch", str(src), str(tmp_path / "plain"), *model)
+    assert code == 3
+    (failure,) = [f for f in report(tmp_path / "plain")["failures"] if f["path"] == "old.txt"]
+    # The advice names a list that keeps the UTF-8 files readable.
+    assert "rerun with --encoding utf-8,iso-8859-7 or --encoding utf-8,cp1253" in failure["reason"]
+
+    out = tmp_path / "listed"
+    code, _, err = run("batch", str(src), str(out), *model, "--encoding", "utf-8,cp1253")
+    assert code == 3, err  # the binary file still fails, alone
+    data = report(out)
+    assert {t["path"]: t["encoding"] for t in data["translated"]} == {
+        "new.txt": "utf-8",
+        "old.txt": "cp1253",
+    }
+    assert [(f["path"], f["reason"]) for f in data["failures"]] == [
+        ("binary.txt", "binary file (NUL byte at byte offset 4)")
+    ]
+    # The same translation as the legacy file read with its own encoding alone.
+    alone = tmp_path / "alone"
+    code, _, err = run(
+        "translate", str(src / "old.txt"), *model, "--encoding", "cp1253", "-f", "jsonl",
+        "-o", f"{alone}/",
+    )  # fmt: skip
+    assert code == 0, err
+    mine = (out / "old.el-en.jsonl").read_text(encoding="utf-8")
+    theirs = (alone / "old.el-en.jsonl").read_text(encoding="utf-8")
+    assert mine.replace('"old.txt"', "DOC") == theirs.replace(f'"{src / "old.txt"}"', "DOC")
+    assert "βενζίνης" in mine
+
+
+def test_no_encoding_of_the_list_fits(tmp_path: Path) -> None:
+    from translate.errors import InputError
+    from translate.read import open_document
+
+    path = tmp_path / "latin.txt"
+    path.write_bytes(b"caf\xe9 \x81\n")  # 0x81: not UTF-8, undefined in cp1253
+    with pytest.raises(InputError) as raised:
+        open_document(str(path), "utf-8,cp1253")
+    assert raised.value.problem == (
+        "not text in any of --encoding utf-8,cp1253: not UTF-8 text (invalid byte 0xe9 at "
+        "byte offset 3); not cp1253 text (invalid byte 0x81 at byte offset 5)"
+    )

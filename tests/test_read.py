@@ -27,7 +27,8 @@ def write(tmp_path: Path, data: bytes, name: str = "in.txt") -> str:
         (
             "Καλη".encode("iso-8859-7"),
             "not UTF-8 text (invalid byte 0xca at byte offset 0); it looks like Greek in "
-            "ISO-8859-7 or Windows-1253: rerun with --encoding iso-8859-7 or --encoding cp1253",
+            "ISO-8859-7 or Windows-1253: rerun with --encoding utf-8,iso-8859-7 or --encoding "
+            "utf-8,cp1253 (each file is read with the first encoding that fits)",
         ),
         (b"PK\x03\x04\x00\x00", "binary file (NUL byte at byte offset 4)"),
     ],

@@ -92,6 +92,8 @@ class JobOutcome:
     input_sha256: tuple[str, ...] = ()
     #: Bytes read from all inputs.
     input_bytes: int = 0
+    #: The codec each input was read with (``--encoding`` may list several, tried in order).
+    encodings: tuple[str, ...] = ()
     #: sha256 of each output file written, by path (batch jobs, for the manifest).
     outputs: dict[str, str] = field(default_factory=dict)
     sentences: int = 0
@@ -330,6 +332,7 @@ def run_job(
         documents = open_inputs(job, options.encoding)
     result.input_sha256 = tuple(doc.sha256 for doc in documents)
     result.input_bytes = sum(doc.size for doc in documents)
+    result.encodings = tuple(doc.encoding for doc in documents)
     try:
         prepare_outputs(job)
         sentences = document_stream(documents, translator.config.segmenter)

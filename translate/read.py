@@ -8,9 +8,10 @@ FIFO works like a file, the checks apply to exactly the bytes that are
 translated, and a bad input is found before the model is loaded.
 
 Encodings: UTF-8 with or without a byte order mark by default, UTF-16 with a
-byte order mark recognised, any Python codec on request.  When UTF-8 fails and
-the bytes read as Greek in one of the two legacy Greek encodings, the error
-says which option to use: nothing is ever guessed silently.
+byte order mark recognised, any Python codec on request, or an ordered list of
+them tried per file (``utf-8,cp1253``: a folder with both kinds).  When UTF-8
+fails and the bytes read as Greek in one of the two legacy Greek encodings,
+the error says which option to use: nothing is ever guessed silently.
 """
 
 from __future__ import annotations
@@ -44,15 +45,26 @@ _UTF8 = ("utf-8", "utf-8-sig")
 
 
 def check_encoding_option(encoding: str | None) -> str | None:
-    """Return the codec's canonical name (None for the default), or raise UsageError."""
+    """Return the codecs' canonical names, comma-separated (None for the default),
+    or raise UsageError.
+
+    ``--encoding`` takes one codec or an ordered list (``utf-8,cp1253``), each
+    file read with the first one its bytes are valid text in.
+    """
     if not encoding:
         return None
-    try:
-        return codecs.lookup(encoding).name
-    except LookupError:
-        raise UsageError(
-            f"--encoding {encoding}: unknown encoding (try utf-8, iso-8859-7, cp1253, utf-16)"
-        ) from None
+    names: list[str] = []
+    for part in encoding.split(","):
+        try:
+            name = codecs.lookup(part.strip()).name
+        except LookupError:
+            raise UsageError(
+                f"--encoding {encoding}: unknown encoding {part.strip()!r} (try utf-8, "
+                "iso-8859-7, cp1253, utf-16, or a list tried in order: utf-8,cp1253)"
+            ) from None
+        if name not in names:
+            names.append(name)
+    return ",".join(names)
 
 
 @dataclass(slots=True)
@@ -168,7 +180,12 @@ def _open_regular(name: str) -> BinaryIO:
 def read_stream(
     stream: BinaryIO, name: str, path: Path | None = None, encoding: str | None = None
 ) -> Document:
-    """Return the document whose bytes ``stream`` gives, decoded and checked as they come."""
+    """Return the document whose bytes ``stream`` gives, decoded and checked as they come.
+
+    ``encoding`` may be a comma-separated list, tried in order (:func:`_read_first_fitting`).
+    """
+    if encoding is not None and "," in encoding:
+        return _read_first_fitting(stream, name, path, encoding.split(","))
     digest = hashlib.sha256()
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - owned by the Document
     try:
@@ -197,6 +214,41 @@ def read_stream(
         spool.close()
         raise
     return Document(name, path, digest.hexdigest(), offset, codec, spool)
+
+
+def _read_first_fitting(
+    stream: BinaryIO, name: str, path: Path | None, encodings: list[str]
+) -> Document:
+    """Return the document read with the first of ``encodings`` its bytes are text in.
+
+    The input is still read once: its bytes are kept in a buffer (memory up to
+    :data:`SPOOL_BYTES`, a temporary file beyond), which each codec decodes in
+    turn with the same checks.  The document records the codec that fitted.
+    """
+    raw = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed below
+    try:
+        while chunk := _read(stream, name, _CHUNK):
+            try:
+                raw.write(chunk)
+            except OSError as exc:
+                raise OutputError(
+                    f"{name}: cannot buffer the input in the temporary folder "
+                    f"{tempfile.gettempdir()} ({exc.strerror}); free space there or set TMPDIR "
+                    "to a folder with room"
+                ) from None
+        problems: list[str] = []
+        for codec in encodings:
+            raw.seek(0)
+            try:
+                return read_stream(raw, name, path, codec)  # type: ignore[arg-type]
+            except InputError as exc:
+                if exc.problem.startswith("binary file"):
+                    raise  # a NUL is binary in every codec: nothing else to try
+                problems.append(exc.problem)
+        listed = ",".join(encodings)
+        raise InputError(name, f"not text in any of --encoding {listed}: {'; '.join(problems)}")
+    finally:
+        raw.close()
 
 
 def _spool(spool: IO[bytes], text: str, name: str) -> None:
@@ -266,9 +318,14 @@ def _legacy_hint(head: bytes) -> str:
             fits.append(codec)
     if not fits:
         return ""
-    options = " or ".join(f"--encoding {codec}" for codec in fits)
+    # A list, UTF-8 first: in a folder of both kinds, one legacy codec alone
+    # would make every UTF-8 file fail (each file is read with the first that fits).
+    options = " or ".join(f"--encoding utf-8,{codec}" for codec in fits)
     names = {"iso-8859-7": "ISO-8859-7", "cp1253": "Windows-1253"}
-    return f"; it looks like Greek in {' or '.join(names[c] for c in fits)}: rerun with {options}"
+    return (
+        f"; it looks like Greek in {' or '.join(names[c] for c in fits)}: rerun with {options} "
+        "(each file is read with the first encoding that fits)"
+    )
 
 
 def _check_bytes(chunk: bytes, name: str, offset: int) -> None:

@@ -439,7 +439,13 @@ class Batch:
             return
         reason = self.reasons.get(key, RedoReason.NEW)
         self.report.translated.append(
-            {"path": key, "reason": reason.value, "sentences": outcome.sentences}
+            {
+                "path": key,
+                "reason": reason.value,
+                "sentences": outcome.sentences,
+                # Which of the --encoding list (or UTF-8 by default) the input was read with.
+                "encoding": ",".join(outcome.encodings),
+            }
         )
         self.report.sentences += outcome.sentences
         self.report.cached += outcome.cached

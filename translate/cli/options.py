@@ -115,8 +115,9 @@ encoding_option = click.option(
     default=None,
     envvar="EL2EN_ENCODING",
     metavar="CODEC",
-    help="Input encoding (iso-8859-7, cp1253, any Python codec). Default: UTF-8, "
-    "with or without BOM; UTF-16 with a BOM is recognised.",
+    help="Input encoding (iso-8859-7, cp1253, any Python codec), or a list tried in order "
+    "per file (utf-8,cp1253). Default: UTF-8, with or without BOM; UTF-16 with a BOM is "
+    "recognised.",
 )
 
 
