@@ -12,7 +12,10 @@ import os
 import shutil
 from typing import Any
 
-INSTALL_HINT = "run scripts/install-tools.sh (apt-get install chromium chromium-driver omegat libreoffice-calc-nogui)"
+INSTALL_HINT = (
+    "run scripts/install-tools.sh"
+    " (apt-get install chromium chromium-driver omegat libreoffice-calc-nogui)"
+)
 
 
 class BrowserMissing(RuntimeError):

@@ -36,15 +36,15 @@ def leftovers(path: Path) -> list[str]:
     return sorted(p.name for p in path.parent.glob(f".{path.name}.tmp-*"))
 
 
-def test_store_root_reads_the_environment_at_call_time(
+def test_models_dir_reads_the_environment_at_call_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EL2EN_MODELS_DIR", str(tmp_path / "a"))
-    assert store.store_root() == tmp_path / "a"
+    assert store.models_dir() == tmp_path / "a"
     monkeypatch.delenv("EL2EN_MODELS_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr("sys.platform", "linux")
-    assert store.store_root() == tmp_path / "cache" / "el2en" / "models"
+    assert store.models_dir() == tmp_path / "cache" / "el2en" / "models"
 
 
 def test_paths_are_keyed_by_model_revision_and_quantization(empty_store: Path) -> None:
