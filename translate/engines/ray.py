@@ -303,7 +303,14 @@ def _stream_quietly(
         TranslatorActor,
         batch_size=1,
         batch_format="numpy",
-        compute=ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
+        # Documents in flight (translate.inflight): each actor translates a few
+        # documents at once, on threads, each in its own batches (the same bytes).
+        compute=ActorPoolStrategy(
+            size=actors,
+            max_tasks_in_flight_per_actor=_documents_per_actor(threads),
+            max_concurrent_calls_per_actor=_documents_per_actor(threads),
+            enable_true_multi_threading=True,
+        ),
         num_cpus=threads,
         fn_constructor_kwargs={"package": package, "options": options},
         # Ray Data's actor pools default to max_restarts=-1 and max_task_retries=-1:
@@ -317,6 +324,17 @@ def _stream_quietly(
         else:
             kind, message = result
             raise _FATAL_KINDS.get(str(kind), TranslateError)(str(message))
+
+
+def _documents_per_actor(threads: int) -> int:
+    """Return how many documents an actor translates at once: one more than its decoding threads.
+
+    As the local engine (translate.inflight.documents_in_flight): an actor has no cache, so
+    each document is simply its own translate call on one of the actor's threads.
+    """
+    from translate.inflight import MAX_DOCUMENTS
+
+    return max(1, min(MAX_DOCUMENTS, threads + 1))
 
 
 @contextlib.contextmanager
