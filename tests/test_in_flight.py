@@ -403,3 +403,30 @@ def test_no_encoding_of_the_list_fits(tmp_path: Path) -> None:
         "not text in any of --encoding utf-8,cp1253: not UTF-8 text (invalid byte 0xe9 at "
         "byte offset 3); not cp1253 text (invalid byte 0x81 at byte offset 5)"
     )
+
+
+def test_documents_of_several_windows_in_flight_with_the_cache_are_those_of_one_at_a_time(
+    fixture_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows of 4 sentences: a document claims and takes sentences window by window."""
+    from translate.backends import DecodeOptions
+    from translate.jobs import RunOptions, translate_files
+    from translate.pipeline import TranslateConfig
+
+    src = tmp_path / "in"
+    keys = write_documents(src, (13, 9, 17, 6, 11), shift=5)
+    names = [str(src / key) for key in keys]
+    config = TranslateConfig(
+        model=str(fixture_model), backend="ctranslate2", decode=DecodeOptions(threads=2), window=4
+    )
+    found = []
+    for name in ("in-flight", "alone"):
+        if name == "alone":
+            one_at_a_time(monkeypatch)
+        out = tmp_path / name
+        outcomes = translate_files(
+            names, f"{out}/", RunOptions(formats=("jsonl",)), config, cache=tmp_path / f"{name}.db"
+        )
+        assert [o.sentences for o in outcomes] == [13, 9, 17, 6, 11]
+        found.append(outputs(out))
+    assert found[0] == found[1]
