@@ -45,6 +45,7 @@ class Steerable:
         num_hypotheses: int = 1,
         target_prefixes: list[list[str]] | None = None,
         beam_size: int = 0,
+        max_length: int = 0,
     ) -> list[list[Translation]]:
         self.calls.append(("prefix" if target_prefixes else "nbest", list(sources), num_hypotheses))
         if target_prefixes is not None:
@@ -198,3 +199,11 @@ def test_document_signature_names_matched_entries_only(
     assert keys[-2:] == ["gloss", "el2en"]
     assert shoigu != patras
     assert [f for f in shoigu.fields if f[0] != "gloss"] == list(translator.signature.fields)
+
+
+def test_a_continuation_is_bounded_by_what_the_model_wrote_after_the_cut() -> None:
+    from translate.terms import CONTINUATION_STEPS, _steps
+
+    own = ["▁a", "▁b", "▁c", "▁d", "▁e"]
+    prefix = ["▁a", "▁b", "▁Sho", "igu"]  # kept 2 of the model's 5 pieces, then the term
+    assert _steps(prefix, own) == 4 + 3 + CONTINUATION_STEPS

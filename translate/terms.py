@@ -46,6 +46,9 @@ METHODS = ("flag", "rerank", "prefix", "substitute", "rerank+prefix")
 DEFAULT_METHOD = "prefix"
 #: Hypotheses kept for reranking (the beam is widened to this many if smaller).
 RERANK_HYPOTHESES = 4
+#: Decoding steps a continuation may take beyond the prefix and the model's own
+#: translation's length (docs/glossary.md: the cost).
+CONTINUATION_STEPS = 8
 #: Word-start marker of SentencePiece pieces.
 _WORD_START = "\u2581"
 
@@ -60,10 +63,12 @@ class SteerableBackend(Protocol):
         num_hypotheses: int = 1,
         target_prefixes: list[list[str]] | None = None,
         beam_size: int = 0,
+        max_length: int = 0,
     ) -> list[list[Translation]]:
         """Return up to ``num_hypotheses`` translations per source, best first.
 
-        ``beam_size`` 0: the configured beam, widened to ``num_hypotheses``.
+        ``beam_size`` 0: the configured beam, widened to ``num_hypotheses``;
+        ``max_length`` 0: the configured limit on decoding steps.
         """
         ...
 
@@ -208,7 +213,14 @@ class TermEnforcer:
         prefixes = [p for _, p in round_]
         # The configured beam: greedy continuations are cheaper per step but a
         # random-weight model then runs to the length limit (docs/glossary.md).
-        results = self.backend.hypotheses(sources, RERANK_HYPOTHESES, prefixes)
+        # A continuation needs about what the cut-off part of the model's own
+        # translation had; bounding it keeps a model that will not end after a
+        # forced prefix from decoding to the limit (it is flagged max_length).
+        bound = max(
+            _steps(prefix, self.backend.target_pieces(better[source].text))
+            for source, prefix in round_
+        )
+        results = self.backend.hypotheses(sources, RERANK_HYPOTHESES, prefixes, max_length=bound)
         glued = []
         for (source, prefix), hyps in zip(round_, results, strict=True):
             ranked = sorted(hyps, key=lambda h: len(_missing(h.text, todo[source])))
@@ -280,6 +292,18 @@ class TermEnforcer:
         if absent and model_made:
             found_flags = (*sentence.flags, flags.TERM)
         return replace(sentence, terms=tuple(listed), flags=found_flags)
+
+
+def _steps(prefix: list[str], own: list[str]) -> int:
+    """Return the decoding steps a continuation of ``prefix`` may take.
+
+    The prefix, then what the model's own translation (``own``) had after the
+    part the prefix kept, then :data:`CONTINUATION_STEPS` more.
+    """
+    kept = 0
+    while kept < min(len(prefix), len(own)) and prefix[kept] == own[kept]:
+        kept += 1
+    return len(prefix) + len(own) - kept + CONTINUATION_STEPS
 
 
 def _unique(matches: list[Match]) -> list[Match]:

@@ -206,20 +206,24 @@ class CTranslate2Backend:
         num_hypotheses: int = 1,
         target_prefixes: list[list[str]] | None = None,
         beam_size: int = 0,
+        max_length: int = 0,
     ) -> list[list[Translation]]:
         """Return up to ``num_hypotheses`` translations per source, best first.
 
         For glossary enforcement (translate.terms): n-best lists and forced
         target prefixes, in the same sub-batches and settings as
         :meth:`translate_batch`; the beam is ``beam_size`` if given, else the
-        configured one widened to ``num_hypotheses``.
+        configured one widened to ``num_hypotheses``; ``max_length`` (if
+        given, and below the configured limit) bounds the decoding steps.
         """
         beam = beam_size or max(self.options.beam_size, num_hypotheses)
         pieces = [self.tokenizer.source_pieces(s) for s in sources]
         found: list[list[Translation]] = [[] for _ in sources]
         for batch in sub_batches([len(p) for p in pieces]):
             prefixes = None if target_prefixes is None else [target_prefixes[i] for i in batch]
-            steer = {"num_hypotheses": num_hypotheses, "target_prefix": prefixes}
+            steer: dict[str, Any] = {"num_hypotheses": num_hypotheses, "target_prefix": prefixes}
+            if 0 < max_length < self.options.max_output_tokens:
+                steer["max_decoding_length"] = max_length
             results = self._submit([pieces[i] for i in batch], beam, **steer)
             for i, result in zip(batch, results, strict=True):
                 done = result.result()
@@ -261,7 +265,7 @@ class CTranslate2Backend:
             # finished beam when length_penalty is 0, where that is the same).
             patience=1.0,
             length_penalty=options.length_penalty,
-            max_decoding_length=options.max_output_tokens,
+            max_decoding_length=steer.pop("max_decoding_length", options.max_output_tokens),
             # transformers sets no minimum; CTranslate2's default of 1 would
             # forbid the end token at the first step.
             min_decoding_length=0,
