@@ -4,6 +4,7 @@
     python benchmarks/glossary.py --arch opus              # + random model of opus-mt-el-en's shape
     python benchmarks/glossary.py --arch opus --quality-only
     python benchmarks/glossary.py --arch opus --sentences 2000 --repeat 3   # quiet machine
+    python benchmarks/glossary.py --model /srv/models/opus-mt-el-en          # the real model
 
 Quality, on tests/data/glossary/sentences.tsv (Greek news sentences with
 inflected, capitalised and accentless term forms, and look-alikes) and
@@ -254,6 +255,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        default=[],
+        help="also a local model folder (e.g. a copy of the real opus-mt-el-en); repeatable",
+    )
     parser.add_argument("--work", type=Path, default=Path.home() / ".cache" / "el2en-bench")
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
@@ -268,6 +276,7 @@ def main() -> None:
         folder = args.work / f"opus-mt-el-en-arch-random-{RECIPE}"
         built = build_once(folder, "OPUS_MT_EL_EN", OPUS_EOS_BIAS, 8000)
         models.append(("random model, opus-mt-el-en architecture, int8", built))
+    models += [(f"model {path}", path) for path in args.model]
     for label, path in models:
         print(f"\n## {label}\n")
         model, backend = open_model(path, args.threads)
