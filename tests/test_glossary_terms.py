@@ -207,3 +207,16 @@ def test_a_continuation_is_bounded_by_what_the_model_wrote_after_the_cut() -> No
     own = ["▁a", "▁b", "▁c", "▁d", "▁e"]
     prefix = ["▁a", "▁b", "▁Sho", "igu"]  # kept 2 of the model's 5 pieces, then the term
     assert _steps(prefix, own) == 4 + 3 + CONTINUATION_STEPS
+
+
+def test_a_term_the_model_cannot_spell_is_flagged_not_forced(glossary: Glossary) -> None:
+    class NoP(Steerable):
+        def can_write(self, text: str) -> bool:
+            return "P" not in text
+
+    backend = NoP()
+    enforcer = TermEnforcer(glossary, backend, "prefix")
+    source = "Η Πάτρα"
+    assert enforcer.repair([source], {source: Translation("the city")}) == {}
+    assert backend.calls == []
+    assert "term" in enforcer.annotate(sentence(source, "the city")).flags

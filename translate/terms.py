@@ -97,6 +97,7 @@ class TermEnforcer:
         #: Pieces repaired (or tried) in this run, and how many still lack a term.
         self.repaired = 0
         self.unfixed = 0
+        self._writable: dict[str, bool] = {}
 
     # -- the repair of decoded pieces -------------------------------------------------
 
@@ -116,7 +117,8 @@ class TermEnforcer:
             if found is None or found.origin == "human":
                 continue
             matches = self.glossary.find(piece)
-            if matches and _missing(found.text, matches):
+            missing = _missing(found.text, matches) if matches else []
+            if any(self._can_write(m.term.english) for m in missing):
                 todo[piece] = matches
         if not todo:
             return {}
@@ -183,11 +185,11 @@ class TermEnforcer:
                 missing = [
                     m
                     for m in _missing(better[source].text, matches)
-                    if m.term.greek not in forced[source]
+                    if m.term.greek not in forced[source] and self._can_write(m.term.english)
                 ]
                 if missing:
                     forced[source].add(missing[0].term.greek)
-                    prefix = self._prefix_for(source, better[source].text, missing[0], matches)
+                    prefix = self._prefix_for(source, better[source], missing[0], matches)
                     round_.append((source, prefix))
             if not round_:
                 return better
@@ -216,10 +218,7 @@ class TermEnforcer:
         # A continuation needs about what the cut-off part of the model's own
         # translation had; bounding it keeps a model that will not end after a
         # forced prefix from decoding to the limit (it is flagged max_length).
-        bound = max(
-            _steps(prefix, self.backend.target_pieces(better[source].text))
-            for source, prefix in round_
-        )
+        bound = max(_steps(prefix, self._own_pieces(better[source])) for source, prefix in round_)
         results = self.backend.hypotheses(sources, RERANK_HYPOTHESES, prefixes, max_length=bound)
         glued = []
         for (source, prefix), hyps in zip(round_, results, strict=True):
@@ -231,8 +230,30 @@ class TermEnforcer:
                 glued.append((source, prefix))
         return glued
 
+    def _can_write(self, english: str) -> bool:
+        """Return False for English the model's vocabulary cannot spell: flag it, do not force.
+
+        Forcing it would decode ``<unk>`` in its place, and the term would still
+        be missing; a backend that cannot tell is trusted to write anything.
+        """
+        if english not in self._writable:
+            check = getattr(self.backend, "can_write", None)
+            self._writable[english] = bool(check(english)) if callable(check) else True
+        return self._writable[english]
+
+    def _own_pieces(self, translation: Translation) -> list[str]:
+        """Return the pieces the model wrote, else the translation cut again by the target model.
+
+        The model's own pieces keep the prefix exactly what it decoded (a
+        random-weight model's output is not even in the target model's domain).
+        """
+        assert self.backend is not None
+        if translation.pieces:
+            return list(translation.pieces)
+        return self.backend.target_pieces(translation.text) if translation.text else []
+
     def _prefix_for(
-        self, source: str, translation: str, match: Match, matches: list[Match]
+        self, source: str, own: Translation, match: Match, matches: list[Match]
     ) -> list[str]:
         """Return the target prefix: the translation up to the term's position, then the term.
 
@@ -241,7 +262,8 @@ class TermEnforcer:
         earlier in the source (forcing one term must not cut off another).
         """
         assert self.backend is not None
-        pieces = self.backend.target_pieces(translation) if translation else []
+        translation = own.text
+        pieces = self._own_pieces(own)
         term = self.backend.target_pieces(match.term.english)
         position = round(len(pieces) * match.start / max(len(source), 1))
         # Cut at a word start, never inside a word.

@@ -69,3 +69,6 @@ class Translation:
     origin: str | None = None
     #: For a human translation: where it came from (file, unit, date).
     provenance: str | None = None
+    #: The target pieces the model wrote (end token excluded), when the backend
+    #: gives them: glossary repair cuts the model's own output (translate.terms).
+    pieces: tuple[str, ...] = ()

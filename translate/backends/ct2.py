@@ -253,6 +253,11 @@ class CTranslate2Backend:
                 piece = piece[size:]
         return found
 
+    def can_write(self, text: str) -> bool:
+        """Return True when every target piece of ``text`` is in the model's vocabulary."""
+        vocab = self.tokenizer.vocab
+        return all(piece in vocab for piece in self.target_pieces(text))
+
     def _submit(self, pieces: list[list[str]], beam_size: int = 0, **steer: Any) -> list[Any]:
         """Queue one sub-batch for decoding; return its asynchronous results."""
         options = self.options
@@ -289,6 +294,7 @@ class CTranslate2Backend:
             hit_max_length=not ended,
             target_tokens=len(pieces),
             score=self._mean_log_prob(score, scored),
+            pieces=tuple(pieces),
         )
 
     def _mean_log_prob(self, score: float, scored: int) -> float | None:
