@@ -36,6 +36,7 @@ def sentence(
     flags: tuple[str, ...] = (),
     score: float | None = None,
     provenance: str | None = None,
+    terms: tuple[str, ...] = (),
 ) -> Sentence:
     """Return a translated sentence whose span is its own length."""
     return Sentence(
@@ -51,6 +52,7 @@ def sentence(
         starts_line=index == 0,
         score=score,
         provenance=provenance,
+        terms=terms,
     )
 
 
@@ -65,6 +67,7 @@ SENTENCES = [
         '"Θα δούμε", είπε ο κ. Σοϊγκού.',
         '"We\'ll see," said Mr. Shoigu.',
         score=-0.4567,
+        terms=("Σοϊγκού = Shoigu", "Πάτρα = Patras (missing)"),  # glossary (translate.terms)
     ),
     sentence(
         "a.el.txt",

@@ -130,6 +130,7 @@ def test_jsonl_round_trips_every_field() -> None:
             assert math.isclose(record["score"], s.score)
         assert record.get("provenance") == s.provenance
         assert ("provenance" in record) == (s.provenance is not None)
+        assert record.get("terms", []) == list(s.terms)  # glossary terms, only when matched
 
 
 def test_jsonl_keeps_non_ascii_readable() -> None:

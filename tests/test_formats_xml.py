@@ -164,6 +164,8 @@ def test_xliff_units_keep_texts_states_notes_and_scores(xliff: Any) -> None:
             assert f"{flag}: {describe(flag)}" in notes
         if s.provenance:
             assert f"provenance: {s.provenance}" in notes
+        for term in s.terms:  # house glossary entries matched
+            assert f"glossary: {term}" in notes
         assert unit.get(f"{EL2EN}score") == (None if s.score is None else f"{s.score:.4f}")
     states = [u.find(f"{X}target").get("state") for u in units]
     assert states.count(NEEDS_REVIEW) == len(TO_REVIEW) > 0
