@@ -145,7 +145,9 @@ def test_rerun_writes_nothing_then_only_what_changed(fixture_model: Path, tmp_pa
     changed = {k for k, v in mtimes(out).items() if v != stamps[k]}
     assert changed == {"sub/deeper/b1.el-en.jsonl", "sub/deeper/b1.el-en.tsv"}
     translated = report(out)["translated"]
-    assert translated == [{"path": keys[1], "reason": "changed", "sentences": 5}]
+    assert translated == [
+        {"path": keys[1], "reason": "changed", "sentences": 5, "encoding": "utf-8"}
+    ]
     # A different beam is a different signature: everything is translated again.
     code, _, _ = batch(fixture_model, src, out, "-f", "jsonl,tsv", "--beam", "2")
     assert code == 0
@@ -205,8 +207,18 @@ def test_cache_gives_the_same_translations(fixture_model: Path, tmp_path: Path) 
     make_source(src, 3)
     assert batch(fixture_model, src, out, "-f", "jsonl,text")[0] == 0
     first, data = outputs(out), report(out)
-    # The shared closing sentence is decoded once and comes from the cache after.
-    assert data["cache"]["hits"] == 2
+    # The shared closing sentence is decoded once and reused by the two other
+    # documents, which say so (reused, not cached: this run decoded it).
+    assert data["cache"]["hits"] == 0
+    assert data["flags"].get("reused") == 2 and "cached" not in data["flags"]
+    reused = [
+        json.loads(line)
+        for name, content in first.items()
+        if name.endswith(".jsonl")
+        for line in content.splitlines()
+        if "reused" in json.loads(line).get("flags", [])
+    ]
+    assert len(reused) == 2 and len({r["el"] for r in reused}) == 1
     assert batch(fixture_model, src, out, "-f", "jsonl,text", "--force")[0] == 0
     second = outputs(out)
     assert report(out)["cache"]["hits"] == report(out)["sentences"]
@@ -220,7 +232,7 @@ def test_cache_gives_the_same_translations(fixture_model: Path, tmp_path: Path) 
         for a, b in zip(old[1:], new[1:], strict=True):
             assert "cached" in b["flags"]
             b["flags"].remove("cached")
-            a["flags"] = [f for f in a["flags"] if f != "cached"]
+            a["flags"] = [f for f in a["flags"] if f != "reused"]  # now an earlier run's
             assert a == b
 
 
@@ -320,16 +332,13 @@ def test_run_cache_holds_a_documents_entries_until_committed(tmp_path: Path) -> 
     )  # fmt: skip
     with TranslationCache(tmp_path / "c.sqlite", signature) as store:
         cache = RunCache(store)
-        cache.put_many({"α": Translation("a"), "β": Translation("b", origin="cached")})
-        assert cache.get_many(["α", "γ"]) == {"α": Translation("a")}
+        # A finished document's new entries (from its outcome); a cache hit is not new.
+        cache.add({"α": Translation("a"), "β": Translation("b", origin="cached")})
+        reused = Translation("a", origin="reused")  # decoded in this run: no "cached" flag
+        assert cache.get_many(["α", "β", "γ"]) == {"α": reused}
         assert store.get_many(["α"]) == {}  # not in the file until committed
-        assert cache.take() == {"α": Translation("a")}
-        assert cache.get_many(["α"]) == {"α": Translation("a")}  # until committed
         cache.committed()
         assert cache.get_many(["α"]) == {}
-        cache.put_many({"δ": Translation("d")})
-        assert cache.take(keep=False) == {}  # a failed document's entries are dropped
-        assert cache.get_many(["δ"]) == {}
 
 
 def test_cache_entries_of_a_committed_document_survive_a_kill(
@@ -378,3 +387,39 @@ def test_qa_settings_and_translation_memory(fixture_model: Path, tmp_path: Path)
     assert [t["path"] for t in report(out)["translated"]] == ["a0.txt"]
     first = json.loads((out / "a0.el-en.jsonl").read_text().splitlines()[1])
     assert (first["en"], first["flags"]) == ("A reviewed sentence.", ["human"])
+
+
+def test_a_resumed_run_continues_the_killed_one_and_a_completed_run_ends_it(
+    tmp_path: Path,
+) -> None:
+    from translate.manifest import Manifest
+
+    path = tmp_path / ".el2en-manifest.sqlite"
+    with Manifest(path) as manifest:
+        assert manifest.unfinished_run() is None
+        manifest.start_run(1234.5)
+    with Manifest(path) as manifest:  # killed: the next run finds when it began
+        assert manifest.unfinished_run() == 1234.5
+        manifest.finish_run()
+    with Manifest(path) as manifest:
+        assert manifest.unfinished_run() is None
+
+
+def test_a_manifest_of_schema_1_gains_the_run_table_and_keeps_its_rows(tmp_path: Path) -> None:
+    from translate.manifest import SCHEMA_VERSION, Entry, Manifest
+
+    path = tmp_path / ".el2en-manifest.sqlite"
+    with Manifest(path) as manifest:
+        manifest.commit([Entry("a.txt", "a.txt", "0" * 64, 3, "sig", "{}")])
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE run")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Manifest(path) as manifest:
+        entry = manifest.get("a.txt")
+        assert entry is not None and entry.input_sha256 == "0" * 64
+        assert manifest.unfinished_run() is None
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    conn.close()

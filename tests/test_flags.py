@@ -18,7 +18,7 @@ ARTICLE = "Η Αθήνα είναι η πρωτεύουσα της Ελλάδα�
 def test_every_flag_is_a_warning_or_information() -> None:
     assert set(flags.WARNINGS) | set(flags.INFO) == {flag.value for flag in flags.Flag}
     assert not set(flags.WARNINGS) & set(flags.INFO)
-    assert set(flags.INFO) == {"cached", "human", "passthrough"}
+    assert set(flags.INFO) == {"cached", "reused", "human", "passthrough"}
     assert set(flags.QA) <= set(flags.WARNINGS)
 
 

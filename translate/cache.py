@@ -167,12 +167,15 @@ class TranslationCache:
         *,
         clock: Callable[[], float] = time.time,
         readonly: bool = False,
+        run_started: float | None = None,
     ) -> None:
         self.path = Path(path)
         self.max_entries = max_entries
         self.clock = clock
         #: Entries created from now on are this run's: reused, not "cached" (earlier runs').
-        self._opened = clock()
+        #: ``run_started``: a batch resuming a killed run continues it, so the
+        #: killed run's entries are this run's too (the same bytes as without the kill).
+        self._opened = clock() if run_started is None else run_started
         self.key = cache_key(signature) if signature is not None else None
         self.schema = SCHEMA
         #: ``readonly`` (``el2en cache stats``): nothing written, so a cache on a
@@ -209,7 +212,7 @@ class TranslationCache:
                     hit_max_length=bool(hit_max_length),
                     target_tokens=target_tokens,
                     score=score,
-                    # This run decoded it: the model's output, reused (no "cached" flag).
+                    # This run decoded it (for another document): "reused", not "cached".
                     origin="reused" if created > self._opened else None,
                 )
         now = self.clock()

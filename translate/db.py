@@ -383,9 +383,10 @@ def _check_and_migrate(
     _refuse_unless_ours(path, schema, application_id, version, tables)
     if application_id == schema.application_id and version == schema.version:
         return
-    # No older schema exists yet: a migration from version N would go here, under
-    # the write lock below.  Files from before application ids (version 1, the
-    # same tables) are recognised by their tables and stamped.
+    # Migrations are additive (every statement is CREATE ... IF NOT EXISTS): an
+    # older file of ours gets the tables it lacks, under the write lock below.
+    # Files from before application ids (version 1, the same tables) are
+    # recognised by their tables and stamped.
     if readonly:
         if not tables:
             raise database_error(path, schema, "empty")
@@ -398,12 +399,14 @@ def _check_and_migrate(
         _refuse_unless_ours(path, schema, application_id, version, tables)
         if application_id == schema.application_id and version == schema.version:
             return
-        if not tables:
+        older = 0 < version < schema.version or (application_id == 0 and version <= 1)
+        if not tables or older:
             # One statement at a time: executescript() would COMMIT our transaction.
             for statement in schema.statements.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-        elif version != schema.version or not tables >= schema.tables:
+            tables = set(_read_identity(conn)[2])
+        if version > schema.version or not tables >= schema.tables:
             raise database_error(path, schema, f"incomplete (schema {version}, tables missing)")
         conn.execute(f"PRAGMA application_id = {schema.application_id}")
         conn.execute(f"PRAGMA user_version = {schema.version}")

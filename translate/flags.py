@@ -7,8 +7,8 @@ severity that formats use to explain and rank them.
 
 Two kinds: *warnings* ask for a human and are what "to review" counts
 everywhere (summaries, reports, ``-v``, the HTML header, XLIFF's
-``needs-review-translation``); *information* (``cached``, ``human``,
-``passthrough``) is shown beside them and never counted as work.
+``needs-review-translation``); *information* (``cached``, ``reused``,
+``human``, ``passthrough``) is shown beside them and never counted as work.
 """
 
 from __future__ import annotations
@@ -91,8 +91,13 @@ class Flag(str, Enum):
     CACHED = (
         "cached",
         Severity.INFO,
-        "taken from the translation cache of an earlier run, not decoded in this one "
-        "(a sentence repeated within one run is decoded once and carries no flag)",
+        "taken from the translation cache of an earlier run, not decoded in this one",
+    )
+    REUSED = (
+        "reused",
+        Severity.INFO,
+        "decoded earlier in this run for another document and reused here (with the cache on, "
+        "a sentence repeated across a run's documents is decoded once)",
     )
     HUMAN = (
         "human",
@@ -117,6 +122,7 @@ UNTRANSLATED = Flag.UNTRANSLATED.value
 REPETITION = Flag.REPETITION.value
 LENGTH = Flag.LENGTH.value
 CACHED = Flag.CACHED.value
+REUSED = Flag.REUSED.value
 HUMAN = Flag.HUMAN.value
 TERM = Flag.TERM.value
 

@@ -36,7 +36,8 @@ from pathlib import Path
 from translate import db
 from translate.types import Translation
 
-SCHEMA_VERSION = 1
+#: 2 added the ``run`` table (when the unfinished run began).
+SCHEMA_VERSION = 2
 MANIFEST_NAME = ".el2en-manifest.sqlite"
 
 DONE = "done"
@@ -66,6 +67,10 @@ CREATE TABLE IF NOT EXISTS pending_cache (
     score REAL,
     PRIMARY KEY (cache_path, signature, source)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS run (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    started REAL NOT NULL
+);
 """
 
 
@@ -74,7 +79,7 @@ SCHEMA = db.Schema(
     application_id=db.MANIFEST_APPLICATION_ID,
     version=SCHEMA_VERSION,
     statements=_SCHEMA,
-    tables=frozenset({"files", "pending_cache"}),
+    tables=frozenset({"files", "pending_cache", "run"}),
     # FULL: a committed document survives a power cut, not only a kill.
     synchronous="FULL",
     fix="move {path} aside (mv {path} {path}.bad); the next run then translates every input again",
@@ -207,6 +212,24 @@ class Manifest:
                 score=score,
             )
         return [PendingCache(path, sig, items) for (path, sig), items in groups.items()]
+
+    @db.guarded
+    def unfinished_run(self) -> float | None:
+        """Return when the run that did not complete began (a kill, a signal), or None."""
+        row = self.conn.execute("SELECT started FROM run WHERE id = 1").fetchone()
+        return None if row is None else float(row[0])
+
+    @db.guarded
+    def start_run(self, started: float) -> None:
+        """Record that a run began at ``started`` (a UNIX time), until :meth:`finish_run`."""
+        with db.write(self.conn) as conn:
+            conn.execute("INSERT OR REPLACE INTO run (id, started) VALUES (1, ?)", (started,))
+
+    @db.guarded
+    def finish_run(self) -> None:
+        """Say that the run completed: the next one starts afresh instead of resuming it."""
+        with db.write(self.conn) as conn:
+            conn.execute("DELETE FROM run")
 
     def pending_flushed(self) -> None:
         """Say that every pending cache entry is now in its cache file."""

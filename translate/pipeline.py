@@ -287,7 +287,7 @@ class Translator:
         if todo and self.cache is not None:
             cached = self.cache.get_many(todo)
             # "cached" only for an earlier run's translation; the store marks this
-            # run's own entries "reused", which carry no flag (docs/qa.md).
+            # run's own entries "reused" (another document of this run decoded them).
             known.update({p: replace(t, origin=t.origin or "cached") for p, t in cached.items()})
             todo = [p for p in todo if p not in cached]
         if slot is not None:
@@ -400,6 +400,9 @@ class Translator:
             found.append(flags.UNKNOWN_TOKENS)
         if any(r.origin == "cached" for r in results):
             found.append(flags.CACHED)
+        elif any(r.origin == "reused" for r in results):
+            # Another document's batch decoded it: not this document's alone.
+            found.append(flags.REUSED)
         text = " ".join(r.text for r in results if r.text)
         return replace(sentence, translation=text, flags=tuple(found), score=_score(results))
 

@@ -209,6 +209,8 @@ class Batch:
                 late: StoreError | None = None
                 try:
                     self._commit()  # what finished before a signal or an error counts
+                    if self.report.status == "completed" and self.manifest is not None:
+                        self.manifest.finish_run()  # the next run starts afresh
                 except StoreError as exc:
                     late = exc
                 except Exception as exc:
@@ -279,7 +281,17 @@ class Batch:
 
                 replace_planted_links(self.out, [CACHE_NAME])  # SQLite would follow them
             size = self.options.cache_rows or DEFAULT_CACHE_ENTRIES
-            self.cache = TranslationCache(path.resolve(), translator.signature, size)
+            # A run that follows a kill continues it: what the killed run's
+            # committed documents decoded is "reused" here, as it would have
+            # been without the kill (same bytes), not an earlier run's "cached".
+            assert self.manifest is not None
+            run_started = self.manifest.unfinished_run()
+            if run_started is None:
+                run_started = time.time()
+                self.manifest.start_run(run_started)
+            self.cache = TranslationCache(
+                path.resolve(), translator.signature, size, run_started=run_started
+            )
             self.run_cache = RunCache(self.cache)
             translator.cache = self.run_cache
             self.report.cache = str(path)
