@@ -354,4 +354,3 @@ def _paragraphs(lines: Iterator[str]) -> Iterator[Paragraph]:
         offset += len(line)
     if block:
         yield Paragraph(index, start, "".join(block).rstrip())
-
