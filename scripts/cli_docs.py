@@ -65,9 +65,15 @@ def walk_commands(
     Subcommands come in :meth:`click.Group.list_commands` order (by name), so
     the order does not depend on the order commands are mounted in.
     """
-    ctx = click.Context(
-        command, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH
-    )
+    # The command's own context settings (the group's ``-h``), as ``el2en`` applies
+    # them: without them the text would depend on whether Click had already cached
+    # the help option from a real invocation in this process.
+    settings = {
+        **command.context_settings,
+        "terminal_width": WIDTH,
+        "max_content_width": WIDTH,
+    }
+    ctx = click.Context(command, info_name=name, parent=parent, **settings)
     yield ctx, command
     if isinstance(command, click.Group):
         for sub_name in command.list_commands(ctx):
