@@ -136,6 +136,21 @@ def el2en(store: Path, *args: str, home: Path | None = None) -> subprocess.Compl
     )
 
 
+def review_el2en(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``el2en ARGS`` with the test model and a translation memory of ``tmp_path``'s own.
+
+    For the review tests: HOME under ``tmp_path``, ``EL2EN_MEMORY`` at
+    ``tmp_path/memory.sqlite``, the rest of the environment as it is.
+    """
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path / "home"),
+        "EL2EN_MODEL": str(FIXTURE_MODEL),
+        "EL2EN_MEMORY": str(tmp_path / "memory.sqlite"),
+    }
+    return subprocess.run([*EL2EN, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
 def one_line_error(done: subprocess.CompletedProcess[str], code: int) -> str:
     """Assert that a command failed with ``code`` and one line on stderr; return the line."""
     assert done.returncode == code, done.stderr

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_MODEL
+from conftest import review_el2en as el2en
 
 ARTICLES = {
     "a.txt": "Η Αθήνα είναι η πρωτεύουσα.\n",
     "b.txt": "Ο καιρός είναι καλός σήμερα.\n",
     "c.txt": "Τρίτο κείμενο εδώ.\n",
 }
-
-
-def el2en(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path / "home"),
-        "EL2EN_MODEL": str(FIXTURE_MODEL),
-        "EL2EN_MEMORY": str(tmp_path / "memory.sqlite"),
-    }
-    command = [sys.executable, "-m", "translate", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
 
 
 def signature(path: Path) -> str:

@@ -13,11 +13,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_MODEL, read_pairs
+from conftest import read_pairs
+from conftest import review_el2en as el2en
 from lxml import etree
 
 from translate.formats import get_format, omegat
@@ -27,17 +27,6 @@ pytestmark = pytest.mark.slow
 PAIRS = read_pairs()
 GREEK = [el for el, _ in PAIRS[:6]]
 CORRECTED = "A reviewer's better English for the third sentence."
-
-
-def el2en(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path / "home"),
-        "EL2EN_MODEL": str(FIXTURE_MODEL),
-        "EL2EN_MEMORY": str(tmp_path / "memory.sqlite"),
-    }
-    command = [sys.executable, "-m", "translate", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
 
 
 def run_omegat(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

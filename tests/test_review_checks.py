@@ -10,24 +10,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_MODEL, read_pairs
+from conftest import read_pairs
+from conftest import review_el2en as el2en
 
 PAIRS = read_pairs()
-
-
-def el2en(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path / "home"),
-        "EL2EN_MODEL": str(FIXTURE_MODEL),
-        "EL2EN_MEMORY": str(tmp_path / "memory.sqlite"),
-    }
-    command = [sys.executable, "-m", "translate", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
 
 
 def memory_rows(tmp_path: Path) -> list[tuple[str, str]]:

@@ -405,7 +405,7 @@ def _check_and_migrate(
             for statement in schema.statements.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            tables = set(_read_identity(conn)[2])
+            tables = _read_identity(conn)[2]
         if version > schema.version or not tables >= schema.tables:
             raise database_error(path, schema, f"incomplete (schema {version}, tables missing)")
         conn.execute(f"PRAGMA application_id = {schema.application_id}")
