@@ -36,10 +36,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,11 +77,30 @@ def write_articles(folder: Path, articles: list[list[str]]) -> None:
         path.write_text("\n\n".join(sentences) + "\n", encoding="utf-8")
 
 
+#: CPU seconds (user + system) of each command timed, in order (see :func:`timed`).
+CPU_SECONDS: list[float] = []
+#: Peak resident memory of each command timed, in MB (0 without GNU time).
+PEAK_MB: list[float] = []
+TIME_COMMAND = Path("/usr/bin/time")
+
+
 def timed(command: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
-    """Run ``command``; return its wall time (raise with its stderr if it fails)."""
+    """Run ``command``; return its wall time (raise with its stderr if it fails).
+
+    Its CPU time (user + system, all threads) is appended to :data:`CPU_SECONDS`:
+    more CPU for the same sentences is more work, the same CPU in more wall time
+    is cores left idle.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        if TIME_COMMAND.exists():  # GNU time: the peak resident set, in KB
+            command = [str(TIME_COMMAND), "-f", "%M", "-o", rss.name, *command]
+        result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        PEAK_MB.append(int(rss.read().split()[-1]) / 1024 if TIME_COMMAND.exists() else 0.0)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         raise SystemExit(f"failed ({' '.join(command)}):\n{result.stderr[-3000:]}")
     return seconds
@@ -138,6 +159,7 @@ def main() -> None:
         [*el2en, "translate", str(src / "00" / "article-0000.txt"), "-o", f"{warm}/", *common], env
     )
     times: dict[str, list[float]] = {"one file": [], "batch": []}
+    cpu: dict[str, list[float]] = {"one file": [], "batch": []}
     for round_ in range(args.rounds):
         order = ["one file", "batch"] if round_ % 2 == 0 else ["batch", "one file"]
         for label in order:
@@ -149,7 +171,12 @@ def main() -> None:
                 command = [*el2en, "batch", str(src), str(out), *common, "--no-cache"]
             seconds = timed(command, env)
             times[label].append(seconds)
-            print(f"round {round_ + 1}: {label}: {seconds:.1f} s", flush=True)
+            cpu[label].append(CPU_SECONDS[-1])
+            print(
+                f"round {round_ + 1}: {label}: {seconds:.1f} s ({CPU_SECONDS[-1]:.1f} s CPU, "
+                f"peak {PEAK_MB[-1]:.0f} MB)",
+                flush=True,
+            )
     counted = json.loads((base / "b" / "el2en-report.json").read_text(encoding="utf-8"))
     if counted["sentences"] != total:
         raise SystemExit(f"batch translated {counted['sentences']} sentences, not {total}")
@@ -168,6 +195,12 @@ def main() -> None:
     print(f"every round (s): {each}")
     meets = "meets" if ratio >= 0.95 else "MISSES"
     print(f"batch / one file sentences/s: {ratio:.3f} ({meets} >= 0.95)")
+    cpu_one, cpu_batch = median(cpu["one file"]), median(cpu["batch"])
+    print(
+        f"CPU s (median): one file {cpu_one:.1f}, batch {cpu_batch:.1f} "
+        f"({cpu_one / cpu_batch:.3f}x); cores busy: one file {cpu_one / one_file:.2f}, "
+        f"batch {cpu_batch / batch:.2f}"
+    )
     if args.cache_runs:
         cache_runs(articles, pool, base, el2en, common, env, n, per)
     print(f"# total {time.perf_counter() - started:.0f} s")

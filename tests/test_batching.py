@@ -1,38 +1,37 @@
-"""Batching by token budget, and the original order restored."""
+"""Windows of a document, and the length-sorted chunks a backend decodes them in."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from translate.batching import plan_batches, windows
+from translate.backends.ct2 import MAX_BATCH_SENTENCES, ONE_CHUNK_SENTENCES, sub_batches
+from translate.batching import windows
 
 
-@given(
-    st.lists(st.integers(min_value=1, max_value=300), max_size=200),
-    st.integers(min_value=1, max_value=2000),
-    st.integers(min_value=0, max_value=40),
-)
-def test_every_index_in_exactly_one_batch_within_budget(
-    costs: list[int], budget: int, max_size: int
-) -> None:
-    batches = plan_batches(costs, budget, max_size)
-    flat = [i for b in batches for i in b]
-    assert sorted(flat) == list(range(len(costs)))
-    for batch in batches:
-        assert batch
-        if max_size:
-            assert len(batch) <= max_size
-        if len(batch) > 1:
-            assert len(batch) * max(costs[i] for i in batch) <= budget
+@given(st.lists(st.integers(min_value=1, max_value=300), max_size=200))
+def test_every_index_in_exactly_one_chunk_sorted_and_balanced(lengths: list[int]) -> None:
+    chunks = sub_batches(lengths)
+    flat = [i for c in chunks for i in c]
+    assert sorted(flat) == list(range(len(lengths)))
+    assert [lengths[i] for i in flat] == sorted(lengths)
+    assert all(chunks)
+    if len(lengths) <= ONE_CHUNK_SENTENCES:
+        assert len(chunks) == (1 if lengths else 0)
+    else:
+        assert all(len(c) <= MAX_BATCH_SENTENCES for c in chunks)
+        assert len(chunks) == -(-len(lengths) // MAX_BATCH_SENTENCES)  # the fewest
+        assert max(map(len, chunks)) - min(map(len, chunks)) <= 1
 
 
-def test_batches_are_sorted_by_length_and_padded_cost_bounded() -> None:
-    # Sorted: 3, 4, 20 fit (3 x 20 = 60); 49 would make 4 x 49 = 196, so a new batch.
-    assert plan_batches([50, 3, 20, 4, 49], 100) == [[1, 3, 2], [4, 0]]
-    assert plan_batches([5, 5, 5], 1000, max_size=2) == [[0, 1], [2]]
-    # An item over the budget still gets a batch of its own.
-    assert plan_batches([500, 1], 100) == [[1], [0]]
+def test_an_article_is_one_chunk_and_a_long_call_balanced_chunks() -> None:
+    assert [len(c) for c in sub_batches([5] * 20)] == [20]
+    assert [len(c) for c in sub_batches([5] * 24)] == [24]
+    assert [len(c) for c in sub_batches([5] * 25)] == [13, 12]
+    assert [len(c) for c in sub_batches([5] * 38)] == [13, 13, 12]
+    assert [len(c) for c in sub_batches([5] * 1024)] == [16] * 64
+    # Sorted by length, ties in their order.
+    assert sub_batches([50, 3, 20, 3]) == [[1, 3, 2, 0]]
 
 
 @given(st.lists(st.integers(), max_size=100), st.integers(min_value=1, max_value=30))

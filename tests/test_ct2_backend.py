@@ -253,18 +253,6 @@ def test_the_command_line_imports_no_torch(model: ResolvedModel, tmp_path: Path)
     assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers")}
 
 
-def test_sub_batches_are_sorted_chunks_of_at_most_max_batch_sentences() -> None:
-    from translate.backends.ct2 import MAX_BATCH_SENTENCES, sub_batches
-
-    n = 2 * MAX_BATCH_SENTENCES + 6
-    lengths = [(i * 37) % 101 for i in range(n)]
-    chunks = sub_batches(lengths)
-    assert [len(c) for c in chunks] == [MAX_BATCH_SENTENCES, MAX_BATCH_SENTENCES, 6]
-    flat = [i for c in chunks for i in c]
-    assert sorted(flat) == list(range(n))
-    assert [lengths[i] for i in flat] == sorted(lengths)
-
-
 @pytest.mark.slow
 def test_a_large_batch_agrees_too(model: ResolvedModel, sources: list[str]) -> None:
     """More than 16 sentences in one call: both backends split it into the same chunks."""
@@ -272,3 +260,39 @@ def test_a_large_batch_agrees_too(model: ResolvedModel, sources: list[str]) -> N
     expected = TransformersBackend(model, options).translate_batch(sources)
     assert decoded(CTranslate2Backend(model, options).translate_batch(sources)) == decoded(expected)
     assert [t.text for t in expected] == [en for _, en in read_pairs()]
+
+
+def test_hypotheses_bound_each_source_by_its_own_limit(
+    model: ResolvedModel, sources: list[str]
+) -> None:
+    """Per-source bounds (glossary continuations): each sentence stops at its own bound only."""
+    backend = CTranslate2Backend(model, DecodeOptions(compute_type="float32"))
+    chosen = sources[:8]
+    free = backend.hypotheses(chosen, 1)
+    needed = [hyps[0].target_tokens + 1 for hyps in free]  # + the end token
+    assert min(needed) > 8
+    bounds = [3, 0, 0, 8, 0, 3, 8, 0]  # 0: the configured limit
+    bounded = backend.hypotheses(chosen, 1, max_length=bounds)
+    for hyps, bound in zip(bounded, bounds, strict=True):
+        got = hyps[0]
+        if bound == 0:  # room to end: it ends, though others in the call were cut
+            assert not got.hit_max_length
+        else:  # cut at its own bound, not at another sentence's
+            assert got.hit_max_length
+            assert got.target_tokens == bound
+    # One bound for all is the same as that bound given to each source.
+    same = backend.hypotheses(chosen, 1, max_length=3)
+    assert [h[0].text for h in same] == [
+        h[0].text for h in backend.hypotheses(chosen, 1, max_length=[3] * len(chosen))
+    ]
+
+
+def test_bounded_chunks_group_close_bounds_only() -> None:
+    from translate.backends.ct2 import MAX_BATCH_SENTENCES, bounded_chunks
+
+    bounds = [40, 10, 12, 100, 11, 41, 200]
+    lengths = [5, 9, 1, 3, 2, 4, 1]
+    chunks = bounded_chunks(bounds, lengths)
+    assert chunks == [[1, 4, 2], [0, 5], [3], [6]]  # 10-12, 40-41, 100, 200
+    many = bounded_chunks([50] * (MAX_BATCH_SENTENCES + 1), list(range(MAX_BATCH_SENTENCES + 1)))
+    assert [len(c) for c in many] == [MAX_BATCH_SENTENCES, 1]

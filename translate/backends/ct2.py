@@ -17,13 +17,11 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
-import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from translate.backends.threads import split_threads
-from translate.batching import plan_batches
 from translate.errors import BackendError, ModelError
 from translate.tokenizer import EOS, MarianSpm
 from translate.types import Translation
@@ -41,8 +39,15 @@ log = logging.getLogger("translate")
 #: hypothesis, so a call's memory grows by ~8 MB per sentence; with several calls in
 #: flight (one per decoding thread) that adds up: on OPUS-MT's architecture at beam 4,
 #: two calls at once peaked at 620 MB RSS with 32 sentences each against 410-440 MB with
-#: 16, for the same CPU time per sentence (docs/backends.md).
+#: 16 and 460 MB with 24, for the same CPU time per sentence (docs/backends.md).
 MAX_BATCH_SENTENCES = 16
+
+#: A call of at most this many sentences (a news article) is decoded as one chunk.
+#: Each chunk runs until its longest sentence ends, and a chunk of a few sentences
+#: costs nearly as much per step as a full one, so an article of 20 decoded as
+#: 16 + 4 costs ~6% more CPU than as one chunk of 20 (benchmarks/batch.py, issue 17);
+#: 24 keeps two chunks at once within the memory measured above.
+ONE_CHUNK_SENTENCES = 24
 
 #: Compute types tried in order when the user asks for "default", per device.
 
@@ -53,12 +58,55 @@ DEFAULT_COMPUTE = {
 
 
 def sub_batches(lengths: list[int]) -> list[list[int]]:
-    """Return indices in chunks of at most MAX_BATCH_SENTENCES, sorted by length.
+    """Return indices sorted by length, in chunks of as equal sizes as can be.
 
+    Up to :data:`ONE_CHUNK_SENTENCES` indices are one chunk; more are cut into
+    the fewest chunks of at most :data:`MAX_BATCH_SENTENCES`, their sizes
+    differing by one at most (38 gives 13 + 13 + 12, not 16 + 16 + 6: a small
+    last chunk costs nearly as much per decoding step as a full one).
     Both backends decode a pipeline batch in these same chunks: padding changes
     floating-point sums, so the same chunks are part of giving the same output.
+    The chunks depend only on the lengths, never on the threads.
     """
-    return plan_batches(lengths, sys.maxsize, MAX_BATCH_SENTENCES)
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    if len(order) <= ONE_CHUNK_SENTENCES:
+        return [order] if order else []
+    count = -(-len(order) // MAX_BATCH_SENTENCES)
+    size, extra = divmod(len(order), count)
+    chunks: list[list[int]] = []
+    start = 0
+    for k in range(count):
+        end = start + size + (1 if k < extra else 0)
+        chunks.append(order[start:end])
+        start = end
+    return chunks
+
+
+#: In a chunk of sources with bounds of their own, the largest bound is at most this
+#: many times the smallest (see :func:`bounded_chunks`).
+BOUND_SPREAD = 1.25
+
+
+def bounded_chunks(bounds: list[int], lengths: list[int]) -> list[list[int]]:
+    """Return indices sorted by (bound, length), cut where the bound grows past BOUND_SPREAD.
+
+    A chunk decodes until its largest bound (CTranslate2 takes one
+    ``max_decoding_length`` per call), so a source that does not end would
+    otherwise run to the largest bound of its chunk.  Chunks also hold at most
+    :data:`MAX_BATCH_SENTENCES`; they depend only on the bounds and lengths.
+    """
+    order = sorted(range(len(bounds)), key=lambda i: (bounds[i], lengths[i]))
+    chunks: list[list[int]] = []
+    chunk: list[int] = []
+    for i in order:
+        full = len(chunk) >= MAX_BATCH_SENTENCES
+        if chunk and (full or bounds[i] > BOUND_SPREAD * bounds[chunk[0]]):
+            chunks.append(chunk)
+            chunk = []
+        chunk.append(i)
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 def available() -> bool:
@@ -206,32 +254,56 @@ class CTranslate2Backend:
         num_hypotheses: int = 1,
         target_prefixes: list[list[str]] | None = None,
         beam_size: int = 0,
-        max_length: int = 0,
+        max_length: int | Sequence[int] = 0,
     ) -> list[list[Translation]]:
         """Return up to ``num_hypotheses`` translations per source, best first.
 
         For glossary enforcement (translate.terms): n-best lists and forced
-        target prefixes, in the same sub-batches and settings as
-        :meth:`translate_batch`; the beam is ``beam_size`` if given, else the
-        configured one widened to ``num_hypotheses``; ``max_length`` (if
-        given, and below the configured limit) bounds the decoding steps.
+        target prefixes, in the same settings as :meth:`translate_batch`; the
+        beam is ``beam_size`` if given, else the configured one widened to
+        ``num_hypotheses``.  ``max_length`` (if given, and below the configured
+        limit) bounds the decoding steps, prefix included: one bound for all,
+        or one per source.  With bounds per source the chunks are sorted by
+        bound (:func:`bounded_chunks`), and each chunk decodes up to its largest
+        bound, so a sentence whose continuation will not end stops near its own
+        bound, not another's.  The chunks are queued together, as in
+        :meth:`translate_batch`.
         """
         beam = beam_size or max(self.options.beam_size, num_hypotheses)
         pieces = [self.tokenizer.source_pieces(s) for s in sources]
+        limit = self.options.max_output_tokens
+        if isinstance(max_length, int):
+            bounds = [max_length or limit] * len(sources)
+        else:
+            bounds = [bound or limit for bound in max_length]
+        if len(set(bounds)) > 1:
+            chunks = bounded_chunks(bounds, [len(p) for p in pieces])
+        else:
+            chunks = sub_batches([len(p) for p in pieces])
         found: list[list[Translation]] = [[] for _ in sources]
-        for batch in sub_batches([len(p) for p in pieces]):
+        # Queued as translate_batch queues its chunks: up to ``inter`` decode at once.
+        pending: deque[tuple[list[int], list[Any]]] = deque()
+        for batch in chunks:
+            if len(pending) >= self.in_flight:
+                self._collect_all(*pending.popleft(), found)
             prefixes = None if target_prefixes is None else [target_prefixes[i] for i in batch]
             steer: dict[str, Any] = {"num_hypotheses": num_hypotheses, "target_prefix": prefixes}
-            if 0 < max_length < self.options.max_output_tokens:
-                steer["max_decoding_length"] = max_length
-            results = self._submit([pieces[i] for i in batch], beam, **steer)
-            for i, result in zip(batch, results, strict=True):
-                done = result.result()
-                found[i] = [
-                    self._translation(h, s)
-                    for h, s in zip(done.hypotheses, done.scores, strict=True)
-                ]
+            bound = max(bounds[i] for i in batch)
+            if bound < limit:
+                steer["max_decoding_length"] = bound
+            pending.append((batch, self._submit([pieces[i] for i in batch], beam, **steer)))
+        while pending:
+            self._collect_all(*pending.popleft(), found)
         return found
+
+    def _collect_all(
+        self, batch: list[int], results: list[Any], into: list[list[Translation]]
+    ) -> None:
+        for i, result in zip(batch, results, strict=True):
+            done = result.result()
+            into[i] = [
+                self._translation(h, s) for h, s in zip(done.hypotheses, done.scores, strict=True)
+            ]
 
     def target_pieces(self, text: str) -> list[str]:
         """Return ``text`` as target pieces in the model's vocabulary (a forced prefix).
