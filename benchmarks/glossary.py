@@ -154,7 +154,8 @@ def quality(model: Any, backend: Any, methods: list[str]) -> None:
         )
 
 
-def cost(model: Any, backend: Any, methods: list[str], n: int, repeat: int) -> None:
+def cost_documents(n: int) -> list[list[str]]:
+    """Return ``n`` sentences in documents of 50, every fifth one from the test set's term rows."""
     from throughput import workload
 
     from translate.glossary import Glossary
@@ -175,6 +176,11 @@ def cost(model: Any, backend: Any, methods: list[str], n: int, repeat: int) -> N
             texts = []
     if texts:
         docs.append(texts)
+    return docs
+
+
+def cost(model: Any, backend: Any, methods: list[str], n: int, repeat: int) -> None:
+    docs = cost_documents(n)
     batches = [sentences_of(d, f"doc{j}") for j, d in enumerate(docs)]
     total = sum(len(b) for b in batches)
     runs: dict[str, list[float]] = {m: [] for m in ["none", *methods]}
@@ -211,6 +217,68 @@ def cost(model: Any, backend: Any, methods: list[str], n: int, repeat: int) -> N
         print(
             f"| {method} | {rate:.1f} | {rate / base:.3f}x | {seconds:.1f} | "
             f"{base_cpu / seconds:.3f}x | {decoded[method]} |"
+        )
+
+
+def cli_cost(model_path: Path, methods: list[str], n: int, repeat: int, threads: int) -> None:
+    """Time el2en itself with and without the glossary: ``batch`` of the documents, and
+    ``translate`` of them as one file, each run in its own process, alternating."""
+    import shutil
+    import tempfile
+
+    from batch import CPU_SECONDS, timed, write_articles
+    from throughput import _env, el2en_command
+
+    docs = cost_documents(n)
+    base = Path(tempfile.mkdtemp(prefix="el2en-gloss-bench-"))
+    src = base / "in"
+    write_articles(src, docs)
+    one = base / "one.txt"
+    one.write_text("\n\n".join(s for d in docs for s in d) + "\n", encoding="utf-8")
+    env = _env(Path(os.environ["EL2EN_MODELS_DIR"]) if "EL2EN_MODELS_DIR" in os.environ else None)
+    common = ["--model", str(model_path), "--threads", str(threads), "-f", "jsonl", "-q"]
+    el2en = el2en_command()
+    systems = {
+        f"{path} {method}": (path, method) for path in ("batch", "translate") for method in methods
+    }
+    systems = {
+        **{f"{path} none": (path, "none") for path in ("batch", "translate")},
+        **systems,
+    }
+    wall: dict[str, list[float]] = {k: [] for k in systems}
+    cpu: dict[str, list[float]] = {k: [] for k in systems}
+    for round_ in range(repeat):
+        order = list(systems) if round_ % 2 == 0 else list(reversed(systems))
+        for label in order:
+            path, method = systems[label]
+            out = base / "out"
+            shutil.rmtree(out, ignore_errors=True)
+            steer = (
+                [] if method == "none" else ["--glossary", str(GLOSSARY), "--term-method", method]
+            )
+            if path == "batch":
+                command = [*el2en, "batch", str(src), str(out), *common, "--no-cache", *steer]
+            else:
+                command = [*el2en, "translate", str(one), "-o", f"{out}/", *common, *steer]
+            wall[label].append(timed(command, env))
+            cpu[label].append(CPU_SECONDS[-1])
+    shutil.rmtree(base, ignore_errors=True)
+    total = sum(len(d) for d in docs)
+    print(
+        f"# el2en itself: {len(docs)} documents of 50 ({total} sentences, 1 in 5 with a term) "
+        f"as `el2en batch --no-cache` (documents in flight) and as one file with `el2en "
+        f"translate`; each a process of its own (model load included); median of {repeat} "
+        "alternating rounds"
+    )
+    print("| run | method | sentences/s | vs no glossary | CPU s | vs no glossary (CPU) |")
+    print("|---|---|---|---|---|---|")
+    for label, (path, method) in systems.items():
+        seconds, used = statistics.median(wall[label]), statistics.median(cpu[label])
+        none_s = statistics.median(wall[f"{path} none"])
+        none_cpu = statistics.median(cpu[f"{path} none"])
+        print(
+            f"| el2en {path} | {method} | {total / seconds:.1f} | {none_s / seconds:.3f}x | "
+            f"{used:.1f} | {none_cpu / used:.3f}x |"
         )
 
 
@@ -256,6 +324,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--quality-only", action="store_true")
     parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="also time el2en batch and el2en translate themselves, with and without the glossary",
+    )
+    parser.add_argument(
         "--model",
         type=Path,
         action="append",
@@ -284,6 +357,10 @@ def main() -> None:
         if not args.quality_only:
             print()
             cost(model, backend, methods, args.sentences, args.repeat)
+            if args.cli:
+                print()
+                cli_methods = [m for m in methods if m != "flag"]
+                cli_cost(path, cli_methods, args.sentences, args.repeat, args.threads)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -45,7 +45,7 @@ class Steerable:
         num_hypotheses: int = 1,
         target_prefixes: list[list[str]] | None = None,
         beam_size: int = 0,
-        max_length: int = 0,
+        max_length: int | Sequence[int] = 0,
     ) -> list[list[Translation]]:
         self.calls.append(("prefix" if target_prefixes else "nbest", list(sources), num_hypotheses))
         if target_prefixes is not None:

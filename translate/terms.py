@@ -49,6 +49,8 @@ RERANK_HYPOTHESES = 4
 #: Decoding steps a continuation may take beyond the prefix and the model's own
 #: translation's length (docs/glossary.md: the cost).
 CONTINUATION_STEPS = 8
+#: Beam (and hypotheses kept) of a continuation after a forced prefix.
+CONTINUATION_BEAM = 2
 #: Word-start marker of SentencePiece pieces.
 _WORD_START = "\u2581"
 
@@ -63,12 +65,13 @@ class SteerableBackend(Protocol):
         num_hypotheses: int = 1,
         target_prefixes: list[list[str]] | None = None,
         beam_size: int = 0,
-        max_length: int = 0,
+        max_length: int | Sequence[int] = 0,
     ) -> list[list[Translation]]:
         """Return up to ``num_hypotheses`` translations per source, best first.
 
         ``beam_size`` 0: the configured beam, widened to ``num_hypotheses``;
-        ``max_length`` 0: the configured limit on decoding steps.
+        ``max_length``: the decoding steps allowed, one bound or one per
+        source (0: the configured limit).
         """
         ...
 
@@ -213,13 +216,17 @@ class TermEnforcer:
         assert self.backend is not None
         sources = [source for source, _ in round_]
         prefixes = [p for _, p in round_]
-        # The configured beam: greedy continuations are cheaper per step but a
-        # random-weight model then runs to the length limit (docs/glossary.md).
-        # A continuation needs about what the cut-off part of the model's own
-        # translation had; bounding it keeps a model that will not end after a
-        # forced prefix from decoding to the limit (it is flagged max_length).
-        bound = max(_steps(prefix, self._own_pieces(better[source])) for source, prefix in round_)
-        results = self.backend.hypotheses(sources, RERANK_HYPOTHESES, prefixes, max_length=bound)
+        # A narrower beam than the first decode's: the forced prefix already fixes
+        # most of the sentence, and each hypothesis costs a full decoder pass per
+        # step (docs/glossary.md: the cost).  A continuation needs about what the
+        # cut-off part of the model's own translation had; bounding it keeps a
+        # model that will not end after a forced prefix from decoding to the
+        # limit (it is flagged max_length).
+        bounds = [_steps(prefix, self._own_pieces(better[source])) for source, prefix in round_]
+        width = CONTINUATION_BEAM
+        results = self.backend.hypotheses(
+            sources, width, prefixes, beam_size=width, max_length=bounds
+        )
         glued = []
         for (source, prefix), hyps in zip(round_, results, strict=True):
             ranked = sorted(hyps, key=lambda h: len(_missing(h.text, todo[source])))
