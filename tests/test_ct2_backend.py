@@ -265,34 +265,30 @@ def test_a_large_batch_agrees_too(model: ResolvedModel, sources: list[str]) -> N
 def test_hypotheses_bound_each_source_by_its_own_limit(
     model: ResolvedModel, sources: list[str]
 ) -> None:
-    """Per-source bounds (glossary continuations): each sentence stops at its own bound only."""
+    """Per-source bounds (glossary continuations): chunks are cut in bound order."""
+    from translate.backends.ct2 import ONE_CHUNK_SENTENCES
+
     backend = CTranslate2Backend(model, DecodeOptions(compute_type="float32"))
-    chosen = sources[:8]
+    chosen = (sources * 3)[: ONE_CHUNK_SENTENCES + 6]  # two chunks
+    half = len(chosen) // 2
     free = backend.hypotheses(chosen, 1)
-    needed = [hyps[0].target_tokens + 1 for hyps in free]  # + the end token
-    assert min(needed) > 8
-    bounds = [3, 0, 0, 8, 0, 3, 8, 0]  # 0: the configured limit
+    assert min(hyps[0].target_tokens for hyps in free) > 3
+    # The short bounds go to every other source: sorted by bound, they make one chunk.
+    bounds = [3 if i % 2 else 0 for i in range(len(chosen))]
+    assert sum(1 for b in bounds if b) == half
     bounded = backend.hypotheses(chosen, 1, max_length=bounds)
     for hyps, bound in zip(bounded, bounds, strict=True):
         got = hyps[0]
         if bound == 0:  # room to end: it ends, though others in the call were cut
             assert not got.hit_max_length
-        else:  # cut at its own bound, not at another sentence's
+        else:  # cut at its own bound
             assert got.hit_max_length
             assert got.target_tokens == bound
+    # Within one chunk, the chunk's largest bound applies to all.
+    few = backend.hypotheses(chosen[:4], 1, max_length=[3, 0, 3, 0])
+    assert not any(h[0].hit_max_length for h in few)
     # One bound for all is the same as that bound given to each source.
-    same = backend.hypotheses(chosen, 1, max_length=3)
+    same = backend.hypotheses(chosen[:6], 1, max_length=3)
     assert [h[0].text for h in same] == [
-        h[0].text for h in backend.hypotheses(chosen, 1, max_length=[3] * len(chosen))
+        h[0].text for h in backend.hypotheses(chosen[:6], 1, max_length=[3] * 6)
     ]
-
-
-def test_bounded_chunks_group_close_bounds_only() -> None:
-    from translate.backends.ct2 import MAX_BATCH_SENTENCES, bounded_chunks
-
-    bounds = [40, 10, 12, 100, 11, 41, 200]
-    lengths = [5, 9, 1, 3, 2, 4, 1]
-    chunks = bounded_chunks(bounds, lengths)
-    assert chunks == [[1, 4, 2], [0, 5], [3], [6]]  # 10-12, 40-41, 100, 200
-    many = bounded_chunks([50] * (MAX_BATCH_SENTENCES + 1), list(range(MAX_BATCH_SENTENCES + 1)))
-    assert [len(c) for c in many] == [MAX_BATCH_SENTENCES, 1]
