@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, el2en
 
 from translate import errors
@@ -69,3 +70,54 @@ def test_the_command_line_exits_with_the_errors_code(tmp_path: Path) -> None:
     assert "b.txt" in bad.stderr and "binary" in bad.stderr
     info = el2en(store, "models", "info", str(tmp_path / "no-model"), home=tmp_path)
     assert (info.returncode, info.stderr.count("\n")) == (1, 1), info.stderr
+
+
+@pytest.mark.parametrize("wrap", ["import", "backend"])
+def test_a_signal_inside_a_native_import_still_exits_128_plus_n(
+    wrap: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM while CTranslate2's extension loads surfaces as its ImportError (or the
+    BackendError made of it); the run still exits 143, not 1 (seen in test_batch_faults)."""
+    import click
+
+    from translate.cli import El2enGroup
+    from translate.errors import BackendError, Interrupted
+
+    @click.group(cls=El2enGroup)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def run() -> None:
+        try:
+            try:
+                raise Interrupted(15)  # what the handler raises inside the import
+            except Interrupted as stop:
+                raise ImportError("initialization failed") from stop
+        except ImportError as exc:
+            if wrap == "backend":
+                raise BackendError("backend 'ctranslate2' is not installed") from exc
+            raise
+
+    with pytest.raises(SystemExit) as exited:
+        group.main(["run"], prog_name="el2en")
+    assert exited.value.code == 143
+    assert "stopped by SIGTERM" in capsys.readouterr().err
+    assert group.interrupted
+
+
+def test_an_import_error_without_a_signal_is_not_a_stop() -> None:
+    import click
+
+    from translate.cli import El2enGroup
+
+    @click.group(cls=El2enGroup)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def run() -> None:
+        raise ImportError("no module named x")
+
+    with pytest.raises(ImportError):
+        group.main(["run"], prog_name="el2en")

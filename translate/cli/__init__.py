@@ -55,8 +55,17 @@ class El2enGroup(click.Group):
         from translate.signals import exit_code, raise_on_signals
 
         try:
-            with raise_on_signals():
-                code = super().main(args, prog_name, complete_var, False, **extra)
+            try:
+                with raise_on_signals():
+                    code = super().main(args, prog_name, complete_var, False, **extra)
+            except Exception as exc:
+                # A signal that lands inside a native module's import (CTranslate2's
+                # extension, 0.2 s into a run) comes out as that module's ImportError,
+                # or as the error a caller made of it: still a stop by that signal.
+                stopped = _interrupted_in(exc)
+                if stopped is None:
+                    raise
+                raise stopped from exc
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "el2en"
             _error(f"{exc.format_message()} (see '{command} --help')")
@@ -78,6 +87,18 @@ class El2enGroup(click.Group):
 
     #: Set when a signal stopped the run (the console script then exits at once).
     interrupted = False
+
+
+def _interrupted_in(exc: BaseException) -> Interrupted | None:
+    """Return the Interrupted that ``exc`` was raised from (its causes and contexts), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Interrupted):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _flush() -> None:
