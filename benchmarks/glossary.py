@@ -239,11 +239,9 @@ def cli_cost(model_path: Path, methods: list[str], n: int, repeat: int, threads:
     common = ["--model", str(model_path), "--threads", str(threads), "-f", "jsonl", "-q"]
     el2en = el2en_command()
     systems = {
-        f"{path} {method}": (path, method) for path in ("batch", "translate") for method in methods
-    }
-    systems = {
-        **{f"{path} none": (path, "none") for path in ("batch", "translate")},
-        **systems,
+        f"{path} {method}": (path, method)
+        for method in ["none", *methods]
+        for path in ("batch", "translate")
     }
     wall: dict[str, list[float]] = {k: [] for k in systems}
     cpu: dict[str, list[float]] = {k: [] for k in systems}
