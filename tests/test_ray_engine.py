@@ -142,6 +142,41 @@ def test_ray_engine_writes_the_local_engines_bytes(
     assert not list(tmp_path.rglob("*.tmp*"))
 
 
+def test_ray_actors_enforce_the_drivers_glossary_without_its_file(
+    ray_cluster: str, config: TranslateConfig, tmp_path: Path
+) -> None:
+    """Actors get the glossary the driver read: same bytes as local, no file on the node."""
+    import csv
+    from dataclasses import replace
+
+    from translate.engines.ray import RayEngine
+
+    with open(ROOT / "tests/data/glossary/sentences.tsv", encoding="utf-8", newline="") as f:
+        greek = [r["el"] for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    src = tmp_path / "src"
+    src.mkdir()
+    for number in range(4):
+        (src / f"news-{number}.txt").write_text(" ".join(greek[number::4][:6]) + "\n", "utf-8")
+    glossary = tmp_path / "house.txt"
+    glossary.write_bytes((ROOT / "tests/data/glossary/news.glossary.txt").read_bytes())
+    driver = Translator(replace(config, glossary=(str(glossary),)))
+
+    local = tmp_path / "local"
+    engine = get_engine_class("local")(translator=driver)
+    engine.run(tasks(plan(src, local)), RunOptions(formats=FORMATS), lambda o: None)
+    expected = files_of(local)
+    assert any(b"= Mitsotakis" in data for data in expected.values())  # a term enforced
+
+    glossary.unlink()  # a node of a real cluster has no copy of the driver's files
+    out = tmp_path / "ray"
+    outcomes: list[JobOutcome] = []
+    RayEngine(actors=2, threads_per_actor=1, translator=driver).run(
+        tasks(plan(src, out)), RunOptions(formats=FORMATS), outcomes.append
+    )
+    assert [o.error for o in outcomes] == [None] * 4
+    assert files_of(out) == expected
+
+
 def actor_pids() -> list[int]:
     """Return the process ids of the engine's Ray actors (Ray names their processes)."""
     import psutil  # type: ignore[import-untyped]

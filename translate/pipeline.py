@@ -31,6 +31,8 @@ from translate.types import Sentence, Translation
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
+    from translate.glossary import Glossary
+
 log = logging.getLogger("translate")
 
 #: OPUS-MT models have 512 positions; quality falls long before that.
@@ -165,11 +167,17 @@ class Translator:
         backend: Backend | None = None,
         cache: CacheLookup | None = None,
         memory: MemoryStore | None = None,
+        glossary: Glossary | None = None,
     ) -> None:
+        """``glossary``: the entries of ``config.glossary`` already read (a Ray actor gets
+        the driver's); without it the files are read here."""
         from translate.terms import TermEnforcer, load_glossary
 
         self.config = config
-        glossary = load_glossary(config.glossary)  # before the model: a bad file fails fast
+        if glossary is None:  # before the model: a bad file fails fast
+            glossary = load_glossary(config.glossary)
+        elif glossary.paths != tuple(config.glossary):
+            raise ValueError(f"glossary of {glossary.paths}, config names {config.glossary}")
         self.model = model or resolve_model(config.model, config.revision)
         self.backend: Backend = backend or open_backend(config.backend, self.model, config.decode)
         # The CTranslate2 backend loaded the same SentencePiece models (its conversion

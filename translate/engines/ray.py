@@ -97,6 +97,10 @@ class ModelPackage:
     #: The driver's translation memory, as a snapshot (``MemorySnapshot``) in the
     #: object store; empty without one.
     memory: list[Any] = field(default_factory=list)
+    #: The driver's house glossary (``translate.glossary.Glossary``), read once there:
+    #: a node needs no copy of the files, and every actor enforces the same entries
+    #: the driver signed the documents with.
+    glossary: Any = None
 
 
 class MemorySnapshot:
@@ -432,6 +436,7 @@ def package_model(translator: Translator, threads: int) -> tuple[ModelPackage, P
         quantization=backend.path.name,
         signature=str(translator.signature),
         config=pinned,
+        glossary=translator.terms.glossary if translator.terms is not None else None,
     )
     return package, backend.path
 
@@ -447,7 +452,7 @@ def load_translator(package: ModelPackage) -> Translator:
 
     model = install_model(package)
     memory = ray.get(package.memory[0]) if package.memory else None
-    translator = Translator(package.config, model, memory=memory)
+    translator = Translator(package.config, model, memory=memory, glossary=package.glossary)
     if str(translator.signature) != package.signature:
         raise ModelError(
             f"a Ray worker on {os.uname().nodename} translates as {translator.signature}, "
