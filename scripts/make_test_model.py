@@ -20,6 +20,7 @@ import io
 import json
 import random
 import shutil
+import string
 import sys
 import tempfile
 import time
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TSV = REPO / "tests" / "fixtures" / "parallel" / "el-en.tsv"
 DEFAULT_OUT = REPO / "tests" / "fixtures" / "tiny-marian-el-en"
+TARGET_REQUIRED_CHARS = string.ascii_letters + string.digits
 MAX_SOURCE_PIECES = 200
 # Stop only once every reference token beats the runner-up by this many nats (teacher forced,
 # dropout off), so that padding, batch composition, CTranslate2 or int8 are unlikely to flip one.
@@ -83,8 +85,11 @@ def read_pairs(path: Path) -> list[Pair]:
     return pairs
 
 
-def train_spm(lines: list[str], seed: int) -> bytes:
-    """Return a serialised unigram SentencePiece model with as many pieces as ``lines`` allow."""
+def train_spm(lines: list[str], seed: int, required_chars: str = "") -> bytes:
+    """Return a serialised unigram SentencePiece model with as many pieces as ``lines`` allow.
+
+    ``required_chars`` become pieces of their own even where ``lines`` never use them.
+    """
     spm.set_random_generator_seed(seed)
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
@@ -98,6 +103,7 @@ def train_spm(lines: list[str], seed: int) -> bytes:
         shuffle_input_sentence=False,
         input_sentence_size=0,
         minloglevel=2,
+        required_chars=required_chars,
     )
     return model.getvalue()
 
@@ -428,7 +434,10 @@ def main() -> None:
 
     pairs = read_pairs(args.tsv)
     source_spm = train_spm([p.source for p in pairs], args.seed)
-    target_spm = train_spm([p.reference for p in pairs], args.seed)
+    # Every ASCII letter and digit, as opus-mt-el-en's vocabulary has them: a glossary's
+    # English (New York, SYRIZA) can then be spelt by the test model too, although the
+    # references never use Y or Z.
+    target_spm = train_spm([p.reference for p in pairs], args.seed, TARGET_REQUIRED_CHARS)
     vocab = build_vocab(source_spm, target_spm)
     piece_counts = [
         spm.SentencePieceProcessor(model_proto=m).get_piece_size() for m in (source_spm, target_spm)
