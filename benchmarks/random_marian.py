@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def greek_like_sentences(n: int, seed: int = 1) -> list[str]:
     return [lexicon.sentence(rng, k) for k in news_lengths(rng, n)]
 
 
-def _train_spm(lines: list[str], prefix: Path, vocab_size: int) -> None:
+def _train_spm(lines: list[str], prefix: Path, vocab_size: int, required_chars: str = "") -> None:
     import sentencepiece as spm
 
     text = prefix.with_suffix(".txt")
@@ -173,6 +174,7 @@ def _train_spm(lines: list[str], prefix: Path, vocab_size: int) -> None:
         pad_id=-1,
         minloglevel=2,
         num_threads=2,
+        required_chars=required_chars,
     )
     text.unlink()
 
@@ -215,7 +217,14 @@ def build_model(
     latin = _lexicon(random.Random(4321), 12000, greek=False)
     lengths = news_lengths(rng, 20000)
     _train_spm([greek.sentence(rng, k) for k in lengths], folder / "source", spm_vocab)
-    _train_spm([latin.sentence(rng, k) for k in lengths], folder / "target", spm_vocab)
+    # Every ASCII letter and digit is a target piece, as in opus-mt-el-en's vocabulary, though
+    # the made-up English never uses k, y, j, q, v, x or z: a glossary term can then be spelt.
+    _train_spm(
+        [latin.sentence(rng, k) for k in lengths],
+        folder / "target",
+        spm_vocab,
+        string.ascii_letters + string.digits,
+    )
     for side in ("source", "target"):
         (folder / f"{side}.model").rename(folder / f"{side}.spm")
         (folder / f"{side}.vocab").unlink()
