@@ -16,8 +16,9 @@ After one untimed warm-up run, the two run alternately, ``--rounds`` times
 (their order swapped every round, so that a drift of the machine falls on
 both), and each one's median is kept.  Target (issue 17): batch at >= 0.95x
 the sentences per second of the one file.  Documents never share a batch, so
-a 20-sentence article is two chunks for the decoder; several articles in
-flight at once (translate.inflight) keep the decoding threads busy.
+a 20-sentence article is one chunk for the decoder (up to 24 sentences are;
+``translate.backends.ct2.sub_batches``); several articles in flight at once
+(translate.inflight) keep the decoding threads busy.
 
 With ``--cache-runs``, then (issue 8): ``el2en batch`` with a new, empty
 cache (the first night), the same job after every article was re-published
