@@ -57,6 +57,7 @@ from translate.errors import (
 from translate.jobs import JobOutcome
 
 if TYPE_CHECKING:
+    from translate.glossary import Glossary
     from translate.jobs import Job, RunOptions, Task
     from translate.modelfiles import ResolvedModel
     from translate.pipeline import MemoryStore, TranslateConfig, Translator
@@ -97,10 +98,9 @@ class ModelPackage:
     #: The driver's translation memory, as a snapshot (``MemorySnapshot``) in the
     #: object store; empty without one.
     memory: list[Any] = field(default_factory=list)
-    #: The driver's house glossary (``translate.glossary.Glossary``), read once there:
-    #: a node needs no copy of the files, and every actor enforces the same entries
-    #: the driver signed the documents with.
-    glossary: Any = None
+    #: The driver's house glossary, read once there: a node needs no copy of the
+    #: files, and every actor enforces the entries the driver signed the documents with.
+    glossary: Glossary | None = None
 
 
 class MemorySnapshot:
